@@ -1,0 +1,75 @@
+import { createHash } from 'node:crypto'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import path from 'node:path'
+import { CACHE, FIXTURE_CLI } from './paths.js'
+
+export interface FixtureOptions {
+  /** Package version (default 0.12.0); decides the message spellings like the real CLI's. */
+  version?: string
+  generation?: 'admin' | 'runtime'
+  /** Faults baked into the package (see __tests__/fixtures/ktx-cli/README.md). */
+  faults?: string[]
+  /** Extra dependencies merged into package.json (e.g. one that cannot be installed). */
+  dependencies?: Record<string, string>
+  /** Overrides of other package.json fields (name, bin, engines…). */
+  manifest?: Record<string, unknown>
+}
+
+/** Writes the bundled "wheel" and its asset manifest for a version into a fixture package dir. */
+export function writeAssets(dir: string, version: string): void {
+  const assets = path.join(dir, 'assets', 'python')
+  rmSync(assets, { recursive: true, force: true })
+  mkdirSync(assets, { recursive: true })
+  const file = `kaelio_ktx-${version}-py3-none-any.whl`
+  const wheel = Buffer.from(`fixture wheel of kaelio-ktx ${version}\n`)
+  writeFileSync(path.join(assets, file), wheel)
+  const manifest = {
+    schemaVersion: 1,
+    distributionName: 'kaelio-ktx',
+    normalizedName: 'kaelio_ktx',
+    version,
+    wheel: { file, sha256: createHash('sha256').update(wheel).digest('hex'), bytes: wheel.length }
+  }
+  writeFileSync(path.join(assets, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+}
+
+/** Packs the fixture CLI with `npm pack` (cached by options); returns the tarball's path. */
+export function packFixture(options: FixtureOptions = {}): string {
+  const version = options.version ?? '0.12.0'
+  const key = createHash('sha256')
+    .update(JSON.stringify({ ...options, version }))
+    .update(fixtureSourceHash())
+    .digest('hex')
+    .slice(0, 12)
+  const out = path.join(CACHE, 'tarballs', key)
+  const existing = existsSync(out) ? path.join(out, `kaelio-ktx-${version}.tgz`) : ''
+  if (existing && existsSync(existing)) return existing
+
+  const work = path.join(CACHE, 'fixture-src', key)
+  rmSync(work, { recursive: true, force: true })
+  cpSync(FIXTURE_CLI, work, { recursive: true, filter: src => !src.includes('node_modules') })
+  const pkg = JSON.parse(readFileSync(path.join(work, 'package.json'), 'utf8'))
+  pkg.version = version
+  pkg.dependencies = { ...pkg.dependencies, ...options.dependencies }
+  Object.assign(pkg, options.manifest)
+  writeFileSync(path.join(work, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`)
+  writeFileSync(path.join(work, 'fixture.json'), `${JSON.stringify({ generation: options.generation ?? 'admin', faults: options.faults ?? [] }, null, 2)}\n`)
+  writeAssets(work, version)
+  mkdirSync(out, { recursive: true })
+  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', out], { cwd: work, encoding: 'utf8' }).trim().split('\n').pop()!
+  const packed = path.join(out, name)
+  const wanted = path.join(out, `kaelio-ktx-${version}.tgz`)
+  if (packed !== wanted) cpSync(packed, wanted)
+  return wanted
+}
+
+/** Hash of the fixture's sources, so that a changed fixture is packed anew. */
+function fixtureSourceHash(): string {
+  const hash = createHash('sha256')
+  for (const rel of readdirSync(FIXTURE_CLI, { recursive: true, encoding: 'utf8' }).sort()) {
+    const file = path.join(FIXTURE_CLI, rel)
+    if (!rel.includes('node_modules') && statSync(file).isFile()) hash.update(rel).update(readFileSync(file))
+  }
+  return hash.digest('hex')
+}

@@ -1,0 +1,156 @@
+import { spawn, execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { CACHE, DIST_MAIN, DIST_POST, REPO } from './paths.js'
+import { nodeBinary } from './node.js'
+
+export interface StepRun {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+export interface ActionRun {
+  main: StepRun
+  post?: StepRun
+  outputs: Record<string, string>
+  state: Record<string, string>
+  summary: string
+  runnerTemp: string
+  /** Processes still running from RUNNER_TEMP after the post step (should be none). */
+  leftovers: string[]
+}
+
+export interface RunOptions {
+  /** `with:` of the step; names as in action.yml. */
+  inputs: Record<string, string>
+  /** Node major the action runs on (the runner's: 24). */
+  actionNode?: number
+  /** Node major on PATH, the one ktx and the package managers run on (setup-node's). */
+  pathNode?: number
+  env?: Record<string, string>
+  /** Skip the post step (to inspect what main left). */
+  skipPost?: boolean
+  /** Parent of RUNNER_TEMP (default .test-cache/runs). */
+  tempParent?: string
+  /** Called with the main step once it started, e.g. to signal it. */
+  onMainStarted?: (pid: number) => void
+  /** Collect main's stdout live. */
+  onMainOutput?: (text: string) => void
+}
+
+/** Parses the `name<<delimiter\nvalue\ndelimiter` file commands (GITHUB_OUTPUT, GITHUB_STATE). */
+export function parseFileCommands(text: string): Record<string, string> {
+  const values: Record<string, string> = {}
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const m = lines[i].match(/^([^=<]+)<<(.+)$/)
+    if (m) {
+      const end = lines.indexOf(m[2], i + 1)
+      values[m[1]] = lines.slice(i + 1, end).join('\n')
+      i = end
+    } else if (lines[i].includes('=')) {
+      const at = lines[i].indexOf('=')
+      values[lines[i].slice(0, at)] = lines[i].slice(at + 1)
+    }
+  }
+  return values
+}
+
+/** A bin dir that puts the chosen node (and the repo's pnpm) first on PATH, like setup-node. */
+function toolBin(major: number): string {
+  const dir = path.join(CACHE, 'bin', `node-${major}`)
+  mkdirSync(dir, { recursive: true })
+  const link = (name: string, target: string): void => {
+    try {
+      symlinkSync(target, path.join(dir, name))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
+  }
+  link('node', nodeBinary(major))
+  link('pnpm', path.join(REPO, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs'))
+  return dir
+}
+
+/** The environment a runner gives a step, without this process's npm/test/runner variables. */
+function baseEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(INPUT_|STATE_|GITHUB_|RUNNER_|npm_|NODE_OPTIONS$|NODE_TEST_CONTEXT$|INIT_CWD$)/i.test(k)) continue
+    env[k] = v
+  }
+  return env
+}
+
+function step(node: string, entry: string, env: NodeJS.ProcessEnv, cwd: string, options: RunOptions, isMain: boolean): Promise<StepRun> {
+  return new Promise(resolve => {
+    const child = spawn(node, [entry], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    if (isMain && child.pid) options.onMainStarted?.(child.pid)
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (t: string) => {
+      stdout += t
+      if (isMain) options.onMainOutput?.(t)
+    })
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t))
+    child.on('close', code => resolve({ code, stdout, stderr }))
+  })
+}
+
+/** Processes whose command line mentions `dir`. */
+export function processesUnder(dir: string): string[] {
+  const listing = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' })
+  return listing
+    .split('\n')
+    .filter(line => line.includes(dir) && !/^\s*\d+\s+Z/.test(line))
+    .map(line => line.trim())
+}
+
+/** Runs dist/main then dist/post as the runner does: INPUT_*, GITHUB_OUTPUT/STATE/STEP_SUMMARY, RUNNER_TEMP. */
+export async function runAction(options: RunOptions): Promise<ActionRun> {
+  const parent = options.tempParent ?? path.join(CACHE, 'runs')
+  mkdirSync(parent, { recursive: true })
+  const job = mkdtempSync(path.join(parent, 'job-'))
+  const runnerTemp = path.join(job, 'temp')
+  const workspace = path.join(job, 'workspace')
+  mkdirSync(runnerTemp)
+  mkdirSync(workspace)
+  const files = { GITHUB_OUTPUT: 'output', GITHUB_STATE: 'state', GITHUB_STEP_SUMMARY: 'summary' }
+  const env: NodeJS.ProcessEnv = {
+    ...baseEnv(),
+    PATH: `${toolBin(options.pathNode ?? 24)}${path.delimiter}${process.env.PATH}`,
+    RUNNER_TEMP: runnerTemp,
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    ...options.env
+  }
+  for (const [name, file] of Object.entries(files)) {
+    env[name] = path.join(job, file)
+    writeFileSync(env[name]!, '')
+  }
+  for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+
+  const node = nodeBinary(options.actionNode ?? 24)
+  const main = await step(node, DIST_MAIN, env, workspace, options, true)
+  const state = parseFileCommands(readFileSync(env.GITHUB_STATE!, 'utf8'))
+  let post: StepRun | undefined
+  if (!options.skipPost) {
+    const postEnv = { ...env }
+    for (const [name, value] of Object.entries(state)) postEnv[`STATE_${name}`] = value
+    post = await step(node, DIST_POST, postEnv, workspace, options, false)
+  }
+  return {
+    main,
+    post,
+    outputs: parseFileCommands(readFileSync(env.GITHUB_OUTPUT!, 'utf8')),
+    state,
+    summary: readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8'),
+    runnerTemp,
+    leftovers: options.skipPost ? [] : processesUnder(runnerTemp)
+  }
+}
+
+export const tmpDir = (prefix: string): string => mkdtempSync(path.join(os.tmpdir(), prefix))

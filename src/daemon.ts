@@ -1,0 +1,90 @@
+import { execFileSync } from 'node:child_process'
+import net from 'node:net'
+import { plainLines } from './checks.js'
+import { isProcessGone, killTree, waitFor } from './process.js'
+
+/** The `key: value` lines `start` prints after its message (contract §6). */
+export interface DaemonInfo {
+  url?: string
+  pid?: number
+  version?: string
+  features?: string[]
+  state?: string
+}
+
+export function parseDaemonLines(stdout: string): DaemonInfo {
+  const info: DaemonInfo = {}
+  for (const line of plainLines(stdout)) {
+    const m = line.trim().match(/^(url|pid|version|features|state):\s*(.*)$/)
+    if (!m) continue
+    const value = m[2].trim()
+    if (m[1] === 'url') info.url = value
+    if (m[1] === 'pid' && /^\d+$/.test(value)) info.pid = Number(value)
+    if (m[1] === 'version') info.version = value
+    if (m[1] === 'features') info.features = value.split(/[\s,]+/).filter(Boolean)
+    if (m[1] === 'state') info.state = value
+  }
+  return info
+}
+
+/** `GET <url>/health`; resolves to the parsed body, or throws saying what answered instead. */
+export async function fetchHealth(url: string, timeoutMs = 5000): Promise<{ status?: string; version?: string }> {
+  const target = `${url.replace(/\/+$/, '')}/health`
+  let response: Response
+  try {
+    response = await fetch(target, { signal: AbortSignal.timeout(timeoutMs) })
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause?.code
+    throw new Error(`nothing answered GET ${target} (${cause ?? (error as Error).message})`)
+  }
+  const body = await response.text()
+  if (!response.ok) throw new Error(`GET ${target} answered HTTP ${response.status}: ${body.slice(0, 200)}`)
+  try {
+    return JSON.parse(body) as { status?: string; version?: string }
+  } catch {
+    throw new Error(`GET ${target} answered with something other than JSON: ${body.slice(0, 200)}`)
+  }
+}
+
+/** True when a TCP connection to the url's host and port is refused (nothing listens). */
+export function portRefuses(url: string, timeoutMs = 1000): Promise<boolean> {
+  const { hostname, port } = new URL(url)
+  return new Promise(resolve => {
+    const socket = net.connect({ host: hostname, port: Number(port) })
+    const done = (refused: boolean): void => {
+      socket.destroy()
+      resolve(refused)
+    }
+    socket.setTimeout(timeoutMs, () => done(false))
+    socket.once('connect', () => done(false))
+    socket.once('error', error => done((error as NodeJS.ErrnoException).code === 'ECONNREFUSED'))
+  })
+}
+
+/** The command line of a live process, or undefined (POSIX `ps`; Windows has no cheap equivalent). */
+function commandLine(pid: number): string | undefined {
+  if (process.platform === 'win32') return undefined
+  try {
+    return execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Stops a daemon this run started: its process group, then the pid, SIGTERM then SIGKILL.
+ * On POSIX it first makes sure the pid still runs something from `sandboxRoot`, so that a pid
+ * reused by an unrelated process is never touched. Returns what it did, for the log.
+ */
+export async function stopDaemon(pid: number, sandboxRoot: string): Promise<string> {
+  if (isProcessGone(pid)) return `daemon pid ${pid} is already gone`
+  const cmd = commandLine(pid)
+  if (process.platform !== 'win32' && (cmd === undefined || !cmd.includes(sandboxRoot))) {
+    return `pid ${pid} no longer runs the sandbox's daemon (${cmd ?? 'no command line'}); left alone`
+  }
+  killTree(pid, 'SIGTERM')
+  if (await waitFor(() => isProcessGone(pid), 5000)) return `stopped daemon pid ${pid}`
+  killTree(pid, 'SIGKILL')
+  if (await waitFor(() => isProcessGone(pid), 5000)) return `killed daemon pid ${pid} (it ignored SIGTERM)`
+  return `daemon pid ${pid} survived SIGKILL`
+}

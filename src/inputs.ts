@@ -1,0 +1,127 @@
+import semver from 'semver'
+
+/** Every input of action.yml, parsed and validated once. */
+export interface Inputs {
+  tarball: string
+  packageManager: PackageManager
+  cliGeneration: GenerationChoice
+  expectedVersion: string
+  features: Feature[]
+  daemon: boolean
+  phaseTimeoutSec: number
+  installTimeoutSec: number
+  keepSandbox: boolean
+  failOnError: boolean
+}
+
+export const PACKAGE_MANAGERS = ['npm', 'pnpm'] as const
+export type PackageManager = (typeof PACKAGE_MANAGERS)[number]
+
+export const GENERATION_CHOICES = ['auto', 'admin', 'runtime'] as const
+export type GenerationChoice = (typeof GENERATION_CHOICES)[number]
+
+/** Runtime features the ktx CLI knows (contract §3). */
+export const FEATURES = ['core', 'local-embeddings'] as const
+export type Feature = (typeof FEATURES)[number]
+
+/** Bounds for the timeout inputs, in seconds: at least one second, at most six hours (a job's limit). */
+export const TIMEOUT_RANGE = { min: 1, max: 21600 } as const
+
+export class InputError extends Error {
+  constructor(
+    readonly input: string,
+    message: string
+  ) {
+    super(message)
+    this.name = 'InputError'
+  }
+}
+
+/** Reads one raw input; `@actions/core`'s getInput in the action, a map in tests. */
+export type InputReader = (name: string) => string
+
+export const DEFAULTS = {
+  'package-manager': 'npm',
+  'cli-generation': 'auto',
+  'expected-version': '',
+  features: 'core',
+  daemon: 'true',
+  'phase-timeout': '120',
+  'install-timeout': '900',
+  'keep-sandbox': 'false',
+  'fail-on-error': 'true'
+} as const
+
+function raw(read: InputReader, name: string): string {
+  const value = read(name).trim()
+  if (value !== '') return value
+  return (DEFAULTS as Record<string, string>)[name] ?? ''
+}
+
+function oneOf<T extends string>(read: InputReader, name: string, valid: readonly T[]): T {
+  const value = raw(read, name)
+  if ((valid as readonly string[]).includes(value)) return value as T
+  throw new InputError(name, `Invalid ${name}: "${value}". Valid values: ${valid.join(', ')}.`)
+}
+
+function bool(read: InputReader, name: string): boolean {
+  const value = raw(read, name)
+  if (value === 'true') return true
+  if (value === 'false') return false
+  throw new InputError(name, `Invalid ${name}: "${value}". Valid values: true, false.`)
+}
+
+function seconds(read: InputReader, name: string): number {
+  const value = raw(read, name)
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN
+  if (Number.isInteger(n) && n >= TIMEOUT_RANGE.min && n <= TIMEOUT_RANGE.max) return n
+  throw new InputError(
+    name,
+    `Invalid ${name}: "${value}". Expected a whole number of seconds from ${TIMEOUT_RANGE.min} to ${TIMEOUT_RANGE.max}.`
+  )
+}
+
+function features(read: InputReader): Feature[] {
+  const value = raw(read, 'features')
+  const list = [...new Set(value.split(/[\s,]+/).filter(Boolean))]
+  const unknown = list.filter(f => !(FEATURES as readonly string[]).includes(f))
+  if (list.length === 0 || unknown.length > 0) {
+    throw new InputError(
+      'features',
+      `Invalid features: "${value}". Valid values (comma or space separated): ${FEATURES.join(', ')}.`
+    )
+  }
+  return list as Feature[]
+}
+
+function expectedVersion(read: InputReader): string {
+  const value = raw(read, 'expected-version').replace(/^v(?=\d)/, '')
+  if (value === '' || semver.valid(value) === value) return value
+  throw new InputError(
+    'expected-version',
+    `Invalid expected-version: "${value}". Expected a semver version such as 0.12.0, or empty to skip the check.`
+  )
+}
+
+/** Parses every input; throws an InputError naming the first bad one. */
+export function parseInputs(read: InputReader): Inputs {
+  const tarball = read('tarball').trim()
+  if (tarball === '') {
+    throw new InputError(
+      'tarball',
+      'Input required and not supplied: tarball. Give the path (or a glob matching exactly one file) of the packed @kaelio/ktx .tgz.'
+    )
+  }
+  return {
+    tarball,
+    packageManager: oneOf(read, 'package-manager', PACKAGE_MANAGERS),
+    cliGeneration: oneOf(read, 'cli-generation', GENERATION_CHOICES),
+    expectedVersion: expectedVersion(read),
+    features: features(read),
+    daemon: bool(read, 'daemon'),
+    phaseTimeoutSec: seconds(read, 'phase-timeout'),
+    installTimeoutSec: seconds(read, 'install-timeout'),
+    keepSandbox: bool(read, 'keep-sandbox'),
+    failOnError: bool(read, 'fail-on-error')
+  }
+}

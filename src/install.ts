@@ -1,0 +1,109 @@
+import { getExecOutput } from '@actions/exec'
+import { which } from '@actions/io'
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import semver from 'semver'
+import { exitsWith, expect } from './checks.js'
+import type { PackageManager } from './inputs.js'
+import type { Sandbox } from './sandbox.js'
+import type { PhaseScope } from './smoke.js'
+import type { TarballInfo } from './tarball.js'
+
+const IS_WINDOWS = process.platform === 'win32'
+
+/** Native builds ktx needs (better-sqlite3); both package managers block them unless approved. */
+const ALLOWED_BUILDS = ['better-sqlite3']
+
+/** Environment for child tools: the caller's, without what an enclosing npm script injects. */
+export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(npm_(lifecycle|package|command|execpath|node_execpath)|INIT_CWD$|KTX_PROJECT_DIR$|FORCE_COLOR$)/i.test(key)) continue
+    env[key] = value
+  }
+  return { ...env, ...extra }
+}
+
+export async function findTool(name: string, howToGet: string): Promise<string> {
+  const found = await which(name, false)
+  if (!found) throw new Error(`${name} is not on PATH. ${howToGet}`)
+  return found
+}
+
+async function toolVersion(tool: string): Promise<string> {
+  const { stdout } = await getExecOutput(tool, ['--version'], { silent: true, ignoreReturnCode: true })
+  return stdout.trim()
+}
+
+/** The Node on PATH (the one ktx will run on) must satisfy the package's `engines.node`. */
+export async function checkNode(tarball: TarballInfo, scope: PhaseScope): Promise<void> {
+  const node = await findTool('node', 'Use actions/setup-node before this step.')
+  const version = await toolVersion(node)
+  scope.note(`node on PATH: ${version} (${node})`)
+  const range = tarball.enginesNode
+  if (range && !semver.satisfies(version, range, { includePrerelease: true })) {
+    throw new Error(
+      `${tarball.name}@${tarball.version} requires Node ${range} (engines.node), but the Node on PATH is ${version} (${node}). Select a matching Node with actions/setup-node before this step.`
+    )
+  }
+}
+
+/**
+ * Writes a throwaway project whose only dependency is a copy of the tarball, and installs it with
+ * the chosen package manager. Returns the path of the installed `ktx` bin.
+ */
+export async function installTarball(
+  manager: PackageManager,
+  tarball: TarballInfo,
+  sandbox: Sandbox,
+  timeoutSec: number,
+  scope: PhaseScope
+): Promise<string> {
+  const tool = await findTool(
+    manager,
+    manager === 'pnpm'
+      ? 'Install it before this step, e.g. with pnpm/action-setup, `corepack enable pnpm`, or `npm install -g pnpm`.'
+      : 'Use actions/setup-node before this step.'
+  )
+  scope.note(`${manager} ${await toolVersion(tool)} (${tool})`)
+
+  const dir = sandbox.installDir
+  const local = 'ktx-under-test.tgz'
+  copyFileSync(tarball.path, path.join(dir, local))
+  const manifest = {
+    name: 'ktx-smoke-install',
+    version: '0.0.0',
+    private: true,
+    description: 'Throwaway project made by ktx-smoke-action',
+    dependencies: { [tarball.name]: `file:./${local}` },
+    // npm 11+ skips dependency install scripts unless they are approved here.
+    allowScripts: Object.fromEntries(ALLOWED_BUILDS.map(name => [name, true]))
+  }
+  writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+  if (manager === 'pnpm') {
+    // pnpm 11 reads allowBuilds, pnpm 10 onlyBuiltDependencies; without them better-sqlite3 is silently not built.
+    const yaml = [
+      'allowBuilds:',
+      ...ALLOWED_BUILDS.map(name => `  ${name}: true`),
+      'onlyBuiltDependencies:',
+      ...ALLOWED_BUILDS.map(name => `  - ${name}`),
+      ''
+    ].join('\n')
+    writeFileSync(path.join(dir, 'pnpm-workspace.yaml'), yaml)
+  }
+
+  const args = manager === 'pnpm' ? ['install', '--no-frozen-lockfile'] : ['install', '--no-audit', '--no-fund']
+  await scope.exec(tool, args, { cwd: dir, env: cleanEnv(), timeoutSec, display: `${manager} ${args.join(' ')}` }, [exitsWith(0)])
+
+  const installedManifest = path.join(dir, 'node_modules', ...tarball.name.split('/'), 'package.json')
+  expect(existsSync(installedManifest), `${manager} install succeeded but ${tarball.name} is not in node_modules`)
+  const installed = JSON.parse(readFileSync(installedManifest, 'utf8')) as { name?: string; version?: string }
+  expect(
+    installed.name === tarball.name && installed.version === tarball.version,
+    `the installed package is ${installed.name}@${installed.version}, but the tarball is ${tarball.name}@${tarball.version}`
+  )
+  const bin = path.join(dir, 'node_modules', '.bin', IS_WINDOWS ? 'ktx.cmd' : 'ktx')
+  expect(existsSync(bin), `${manager} install did not link the ktx bin at ${bin}`)
+  scope.note(`installed ${installed.name}@${installed.version}; ktx bin: ${bin}`)
+  return bin
+}

@@ -1,0 +1,348 @@
+import { existsSync, mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { isDeepStrictEqual } from 'node:util'
+import {
+  exitsWith,
+  expect,
+  ExpectationError,
+  firstMatch,
+  jsonStdout,
+  lineMatches,
+  parseCheckLines,
+  parseJsonStdout,
+  stderrEmpty,
+  stderrOnly,
+  type Check
+} from './checks.js'
+import { fetchHealth, parseDaemonLines, portRefuses } from './daemon.js'
+import { CHECK_LABELS, GENERATIONS, ORDERS_YAML, PROBE_ORDER, slQuery, type Generation, type RuntimeStatus } from './generations.js'
+import { checkNode, cleanEnv, installTarball } from './install.js'
+import { isProcessGone, type CommandResult, waitFor } from './process.js'
+import { createSandbox } from './sandbox.js'
+import type { Phase, PhaseScope, SmokeContext } from './smoke.js'
+import { inspectTarball, resolveTarball } from './tarball.js'
+import { countOrders, writeWarehouse } from './warehouse.js'
+
+/** Every ktx command runs with these (contract §2): no telemetry notice, no colour, no update check. */
+export const KTX_ENV = {
+  KTX_TELEMETRY_DISABLED: '1',
+  DO_NOT_TRACK: '1',
+  NO_COLOR: '1',
+  KTX_NO_UPDATE_CHECK: '1'
+} as const
+
+/** The daemon must be gone this long after `stop` at the latest. */
+export const STOP_GRACE_MS = 10_000
+
+function generation(ctx: SmokeContext): Generation {
+  const g = ctx.facts.generation
+  if (!g) throw new Error('the CLI generation is not known yet')
+  return g
+}
+
+function samePath(a: string | undefined, b: string): boolean {
+  if (!a) return false
+  const real = (p: string): string => {
+    try {
+      return realpathSync(p)
+    } catch {
+      return path.resolve(p)
+    }
+  }
+  return path.resolve(a) === path.resolve(b) || real(a) === real(b)
+}
+
+function isUnder(child: string, parent: string): boolean {
+  const rel = path.relative(path.resolve(parent), path.resolve(child))
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+}
+
+/** status --json: parsed, of the expected kind, in the sandbox's runtime root, with the generation's exit code. */
+async function readStatus(ctx: SmokeContext, scope: PhaseScope, kind: string): Promise<RuntimeStatus> {
+  const g = generation(ctx)
+  const root = ctx.sandbox!.runtimeRoot
+  const r = await scope.ktx(g.status, [noTimeout])
+  const status = parseJsonStdout<RuntimeStatus>(r)
+  expect(typeof status.kind === 'string', 'status --json has no "kind"', r)
+  expect(
+    status.kind === kind,
+    `expected runtime status "${kind}", got "${status.kind}"${status.detail ? `: ${status.detail}` : ''}`,
+    r
+  )
+  expect(
+    samePath(status.layout?.runtimeRoot, root),
+    `status reports runtime root ${status.layout?.runtimeRoot ?? '(none)'}, but KTX_RUNTIME_ROOT is ${root}`,
+    r
+  )
+  const code = g.statusExitCode(kind)
+  const check = exitsWith(code)(r)
+  if (check) throw new ExpectationError(`${check} (the ${g.id} generation's status exits ${code} for "${kind}")`, r)
+  const stderr = stderrEmpty()(r)
+  if (stderr) throw new ExpectationError(stderr, r)
+  return status
+}
+
+/** A command that hung is reported as a timeout before anything else is read from it. */
+const noTimeout: Check = r => (r.timedOut || r.spawnError ? exitsWith(0)(r) : undefined)
+
+/** Fingerprint of what the default runtime root holds for this version: must not change. */
+function defaultRootMark(version: string): string {
+  const manifest = path.join(os.homedir(), '.ktx', 'runtime', version, 'manifest.json')
+  try {
+    return `${manifest}@${statSync(manifest).mtimeMs}`
+  } catch {
+    return ''
+  }
+}
+
+interface QueryJson {
+  connectionId?: string
+  dialect?: string
+  sql?: string
+  rows?: unknown
+  totalRows?: number
+  plan?: { execution?: { mode?: string; driver?: string; maxRows?: number; rowCount?: number } }
+}
+
+function daemonLines(message: RegExp, what: string): Check[] {
+  return [
+    exitsWith(0),
+    stderrEmpty(),
+    lineMatches('stdout', message, `the "${what}" line`),
+    lineMatches('stdout', /^url: http:\/\/127\.0\.0\.1:\d+\/?$/, 'a "url: http://127.0.0.1:<port>" line'),
+    lineMatches('stdout', /^pid: \d+$/, 'a "pid: <pid>" line')
+  ]
+}
+
+/** The smoke, phase by phase: what each runs and what must hold (KTX_CONTRACT.md). */
+export const PHASES: Phase[] = [
+  {
+    name: 'install',
+    title: 'Clean install of the tarball',
+    async run(ctx, s) {
+      const file = await resolveTarball(ctx.inputs.tarball, ctx.workspace)
+      const tarball = await inspectTarball(file)
+      ctx.facts.tarball = tarball
+      s.note(`tarball: ${file} (${tarball.name}@${tarball.version})`)
+      await checkNode(tarball, s)
+      const sandbox = createSandbox(ctx.runId)
+      ctx.sandbox = sandbox
+      ctx.saveState('sandbox', sandbox.root)
+      s.note(`sandbox: ${sandbox.root}`)
+      ctx.facts.runtimeRoot = sandbox.runtimeRoot
+      ctx.ktxEnv = cleanEnv({ ...KTX_ENV, KTX_RUNTIME_ROOT: sandbox.runtimeRoot })
+      ctx.defaultRootMark = defaultRootMark(tarball.version)
+      ctx.ktxBin = await installTarball(ctx.inputs.packageManager, tarball, sandbox, ctx.inputs.installTimeoutSec, s)
+    }
+  },
+  {
+    name: 'version',
+    title: '`ktx --version` reports the tarball',
+    async run(ctx, s) {
+      const { name, version } = ctx.facts.tarball!
+      const want = `${name} ${version}`
+      const r = await s.ktx(['--version'], [
+        exitsWith(0),
+        stderrEmpty(),
+        r => (r.stdout.trim() === want ? undefined : `expected stdout "${want}" (from the tarball's package.json), got ${JSON.stringify(r.stdout.trim())}`)
+      ])
+      ctx.facts.ktxVersion = r.stdout.trim().split(/\s+/).pop()
+      const expected = ctx.inputs.expectedVersion
+      expect(!expected || version === expected, `ktx reports version ${version}, but expected-version is ${expected}`, r)
+
+      const choice = ctx.inputs.cliGeneration
+      if (choice !== 'auto') {
+        ctx.facts.generation = GENERATIONS[choice]
+        s.note(`cli-generation: ${choice} (as configured)`)
+        return
+      }
+      for (const g of PROBE_ORDER) {
+        const probe = await s.ktx(g.probe, [noTimeout])
+        if (probe.exitCode === 0) {
+          ctx.facts.generation = g
+          s.note(`cli-generation: ${g.label} (detected)`)
+          return
+        }
+      }
+      throw new ExpectationError(
+        `cannot tell the CLI generation: neither \`ktx ${PROBE_ORDER.map(g => g.probe.join(' ')).join('` nor `ktx ')}\` exits 0; set cli-generation to admin or runtime`
+      )
+    }
+  },
+  {
+    name: 'runtime-missing',
+    title: 'Runtime status is "missing" in a fresh runtime root',
+    async run(ctx, s) {
+      const status = await readStatus(ctx, s, 'missing')
+      ctx.facts.statusBefore = status.kind
+    }
+  },
+  {
+    name: 'project',
+    title: 'Fixture project and sqlite warehouse',
+    async run(ctx, s) {
+      const g = generation(ctx)
+      const dir = ctx.sandbox!.projectDir
+      const checks = [exitsWith(0), stderrEmpty()]
+      if (g.setupStdout) checks.push(lineMatches('stdout', g.setupStdout, 'the project line'))
+      await s.ktx(g.setup(dir), checks)
+      writeFileSync(path.join(dir, 'ktx.yaml'), g.projectYaml)
+      const rows = await writeWarehouse(path.join(dir, 'warehouse.db'))
+      expect(rows === 3, `the warehouse was written with 3 orders but reads back ${rows}`)
+      ctx.facts.warehouseRows = rows
+      const layer = path.join(dir, 'semantic-layer', 'warehouse')
+      mkdirSync(layer, { recursive: true })
+      writeFileSync(path.join(layer, 'orders.yaml'), ORDERS_YAML)
+      s.note(`project: ${dir} (ktx.yaml, warehouse.db with ${rows} orders, semantic-layer/warehouse/orders.yaml)`)
+    }
+  },
+  {
+    name: 'lazy-install',
+    title: 'First `sl query --yes` installs the runtime from the bundled wheel',
+    async run(ctx, s) {
+      const g = generation(ctx)
+      const r = await s.ktx(
+        slQuery(ctx.sandbox!.projectDir, ['--yes']),
+        [
+          exitsWith(0),
+          lineMatches('stderr', g.messages.installing, 'the "Installing … Python runtime (core) with uv..." line'),
+          lineMatches('stderr', g.messages.ready, 'the "… Python runtime ready: <dir>" line'),
+          stderrOnly(g.messages.installing, g.messages.ready),
+          jsonStdout<QueryJson>(q =>
+            q.connectionId !== 'warehouse'
+              ? `expected "connectionId": "warehouse", got ${JSON.stringify(q.connectionId)}`
+              : q.plan?.execution?.mode !== 'compile_only'
+                ? `expected plan.execution.mode "compile_only", got ${JSON.stringify(q.plan?.execution?.mode)}`
+                : typeof q.sql !== 'string' || q.sql === ''
+                  ? 'expected the compiled "sql"'
+                  : undefined
+          )
+        ],
+        ctx.inputs.installTimeoutSec
+      )
+      const readyDir = firstMatch(r.stderr, g.messages.ready)?.[1]?.trim() ?? ''
+      expect(
+        isUnder(readyDir, ctx.sandbox!.runtimeRoot),
+        `the runtime was installed at ${readyDir}, outside KTX_RUNTIME_ROOT (${ctx.sandbox!.runtimeRoot})`,
+        r
+      )
+    }
+  },
+  {
+    name: 'runtime-ready',
+    title: 'Runtime status is "ready" with the requested features',
+    async run(ctx, s) {
+      const status = await readStatus(ctx, s, 'ready')
+      const features = status.manifest?.features ?? []
+      ctx.facts.statusAfter = status.kind
+      ctx.facts.statusJson = JSON.stringify(status)
+      ctx.facts.features = features
+      const missing = ctx.inputs.features.filter(f => !features.includes(f))
+      expect(missing.length === 0, `the ready runtime lacks feature(s) ${missing.join(', ')} (it has: ${features.join(', ') || 'none'})`, s.last)
+      const version = ctx.facts.tarball!.version
+      expect(
+        defaultRootMark(version) === ctx.defaultRootMark,
+        `a runtime was written under the default root ${path.join(os.homedir(), '.ktx', 'runtime', version)} although KTX_RUNTIME_ROOT was set`,
+        s.last
+      )
+      const manifest = path.join(ctx.sandbox!.runtimeRoot, version, 'manifest.json')
+      expect(existsSync(manifest), `status says ready, but there is no ${manifest}`, s.last)
+    }
+  },
+  {
+    name: 'query-execute',
+    title: 'An executed sqlite query returns the warehouse rows',
+    async run(ctx, s) {
+      const count = await countOrders(path.join(ctx.sandbox!.projectDir, 'warehouse.db'))
+      await s.ktx(slQuery(ctx.sandbox!.projectDir, ['--execute', '--max-rows', '100']), [
+        exitsWith(0),
+        stderrEmpty(),
+        jsonStdout<QueryJson>(q => {
+          const exec = q.plan?.execution
+          if (exec?.mode !== 'executed') return `expected plan.execution.mode "executed", got ${JSON.stringify(exec?.mode)}`
+          if (exec.driver !== 'sqlite') return `expected plan.execution.driver "sqlite", got ${JSON.stringify(exec.driver)}`
+          if (!isDeepStrictEqual(q.rows, [[count]])) {
+            return `expected rows [[${count}]] (count(*) of orders, read from the warehouse), got ${JSON.stringify(q.rows)}`
+          }
+          return undefined
+        })
+      ])
+    }
+  },
+  {
+    name: 'runtime-checks',
+    title: 'Runtime checks all PASS',
+    async run(ctx, s) {
+      const g = generation(ctx)
+      const r = await s.ktx(g.checks, [exitsWith(0), stderrEmpty()])
+      const lines = parseCheckLines(r.stdout)
+      const failing = lines.filter(l => l.status === 'FAIL')
+      expect(
+        failing.length === 0,
+        `runtime check(s) failed: ${failing.map(l => `FAIL ${l.label}: ${l.detail}${l.fix ? ` (Fix: ${l.fix})` : ''}`).join('; ')}`,
+        r
+      )
+      const absent = CHECK_LABELS.filter(label => !lines.some(l => l.label === label))
+      expect(absent.length === 0, `the report lacks the check line(s): ${absent.join(', ')}`, r)
+    }
+  },
+  {
+    name: 'daemon-start',
+    title: 'The daemon starts and answers /health',
+    enabled: ctx => ctx.inputs.daemon,
+    skipReason: 'skipped: daemon is false',
+    async run(ctx, s) {
+      const g = generation(ctx)
+      const r = await s.ktx(g.start, daemonLines(g.messages.started, 'Started … daemon'))
+      const info = parseDaemonLines(r.stdout)
+      const { url, pid } = info as { url: string; pid: number }
+      ctx.facts.daemon = { url, pid, statePath: info.state }
+      ctx.saveState('daemon-pid', String(pid))
+      const missing = ctx.inputs.features.filter(f => !(info.features ?? []).includes(f))
+      expect(missing.length === 0, `the daemon's "features:" line lacks ${missing.join(', ')} (got: ${(info.features ?? []).join(', ') || 'no features line'})`, r)
+      let health: { status?: string; version?: string }
+      try {
+        health = await fetchHealth(url)
+      } catch (error) {
+        throw new ExpectationError(`start reported success, but ${(error as Error).message}`, r)
+      }
+      expect(health.status === 'healthy', `GET ${url}/health answered ${JSON.stringify(health)}, expected {"status":"healthy"}`, r)
+      s.note(`daemon pid ${pid} at ${url}: ${JSON.stringify(health)}`)
+    }
+  },
+  {
+    name: 'daemon-reuse',
+    title: 'A second start reuses the running daemon',
+    enabled: ctx => ctx.inputs.daemon,
+    skipReason: 'skipped: daemon is false',
+    async run(ctx, s) {
+      const g = generation(ctx)
+      const first = ctx.facts.daemon!
+      const r = await s.ktx(g.start, daemonLines(g.messages.reused, 'Using existing … daemon'))
+      const info = parseDaemonLines(r.stdout)
+      if (info.pid && info.pid !== first.pid) ctx.saveState('daemon-pid-2', String(info.pid))
+      expect(info.pid === first.pid, `the second start reports pid ${info.pid}, the first ${first.pid}: a new daemon was launched`, r)
+      expect(info.url === first.url, `the second start reports ${info.url}, the first ${first.url}`, r)
+    }
+  },
+  {
+    name: 'daemon-stop',
+    title: 'Stop ends the daemon and frees its port',
+    enabled: ctx => ctx.inputs.daemon,
+    skipReason: 'skipped: daemon is false',
+    async run(ctx, s) {
+      const g = generation(ctx)
+      const { pid, url, statePath } = ctx.facts.daemon!
+      const r: CommandResult = await s.ktx(g.stop, [exitsWith(0), stderrEmpty(), lineMatches('stdout', g.messages.stopped, 'the "Stopped … daemon" line')])
+      const gone = async (): Promise<boolean> => isProcessGone(pid) && (await portRefuses(url)) && !(statePath && existsSync(statePath))
+      if (await waitFor(gone, STOP_GRACE_MS)) return
+      const left = [
+        isProcessGone(pid) ? '' : `pid ${pid} is still running`,
+        (await portRefuses(url)) ? '' : `${url} still accepts connections`,
+        statePath && existsSync(statePath) ? `the state file ${statePath} is still there` : ''
+      ].filter(Boolean)
+      throw new ExpectationError(`stop reported success, but ${STOP_GRACE_MS / 1000} s later ${left.join(', ')}`, r)
+    }
+  }
+]

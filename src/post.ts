@@ -1,0 +1,9 @@
+import * as core from '@actions/core'
+import { cleanup } from './cleanup.js'
+
+try {
+  await cleanup()
+} catch (error) {
+  core.warning(`ktx smoke cleanup: ${(error as Error).message}`)
+}
+process.exit(0)

@@ -1,0 +1,41 @@
+import * as core from '@actions/core'
+import { randomUUID } from 'node:crypto'
+import type { CommandResult } from '../process.js'
+import type { PhaseResult, SmokeLog } from '../smoke.js'
+import { formatDuration, STATUS_MARK } from './format.js'
+
+/**
+ * The run's log: one collapsed group per phase with its commands and their output, then a
+ * one-line verdict outside the group; a failing phase's message stays expanded below it.
+ */
+export function actionLog(): SmokeLog {
+  let token = ''
+  return {
+    startPhase(name, title) {
+      core.startGroup(`${name}: ${title}`)
+    },
+    info(line) {
+      core.info(line)
+    },
+    commandStarted(display) {
+      core.info(`$ ${display}`)
+      // Whatever the CLI prints must not be read as workflow commands (::error::, ::set-output::…).
+      token = randomUUID()
+      core.info(`::stop-commands::${token}`)
+    },
+    output(text) {
+      process.stdout.write(text)
+    },
+    commandFinished(result: CommandResult) {
+      process.stdout.write('\n')
+      core.info(`::${token}::`)
+      const how = result.timedOut ? 'timed out' : result.exitCode === null ? `killed by ${result.signal}` : `exit ${result.exitCode}`
+      core.info(`(${how} in ${formatDuration(result.durationMs)})`)
+    },
+    endPhase(result: PhaseResult) {
+      core.endGroup()
+      core.info(`${STATUS_MARK[result.status]} ${result.name} ${result.status} in ${formatDuration(result.durationMs)}`)
+      if (result.status === 'failed' && result.message) core.info(result.message)
+    }
+  }
+}

@@ -1,0 +1,130 @@
+import { openSync, readSync, closeSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { t as listTar } from 'tar'
+import { glob, isDynamicPattern } from 'tinyglobby'
+
+/** What the action needs to know about the tarball before installing it. */
+export interface TarballInfo {
+  path: string
+  name: string
+  version: string
+  /** `engines.node` of the package, if any. */
+  enginesNode?: string
+  /** The bundled Python asset manifest (`assets/python/manifest.json`), if the package ships one. */
+  assetManifest?: AssetManifest
+}
+
+export interface AssetManifest {
+  version?: string
+  wheel?: { file?: string; sha256?: string; bytes?: number }
+}
+
+export class TarballError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'TarballError'
+  }
+}
+
+/** Resolves the `tarball` input (a path or a glob) against `baseDir` to exactly one file. */
+export async function resolveTarball(pattern: string, baseDir: string): Promise<string> {
+  const normalized = pattern.replace(/\\/g, '/')
+  if (!isDynamicPattern(normalized)) {
+    const file = path.resolve(baseDir, pattern)
+    try {
+      statSync(file)
+    } catch {
+      throw new TarballError(`Input tarball: no file at "${pattern}" (looked for ${file}, relative to ${baseDir}).`)
+    }
+    return file
+  }
+  const matches = (await glob(normalized, { cwd: baseDir, absolute: true, onlyFiles: true, dot: true })).sort()
+  if (matches.length === 0) {
+    throw new TarballError(`Input tarball: no file matches "${pattern}" (relative to ${baseDir}).`)
+  }
+  if (matches.length > 1) {
+    throw new TarballError(
+      `Input tarball: "${pattern}" matches ${matches.length} files; it must match exactly one:\n${matches.map(m => `  ${m}`).join('\n')}`
+    )
+  }
+  return path.resolve(matches[0])
+}
+
+const NOT_A_TARBALL = 'is not an npm tarball (a gzip-compressed tar made by `npm pack`)'
+
+/** Reads `package/package.json` (and the bundled Python asset manifest) out of an npm tarball. */
+export async function inspectTarball(file: string): Promise<TarballInfo> {
+  const stat = statSync(file)
+  if (stat.isDirectory()) throw new TarballError(`Input tarball: ${file} is a directory, not a file; it ${NOT_A_TARBALL}.`)
+  if (stat.size === 0) throw new TarballError(`Input tarball: ${file} is empty; it ${NOT_A_TARBALL}.`)
+  const magic = Buffer.alloc(2)
+  const fd = openSync(file, 'r')
+  try {
+    readSync(fd, magic, 0, 2, 0)
+  } finally {
+    closeSync(fd)
+  }
+  if (magic[0] !== 0x1f || magic[1] !== 0x8b) throw new TarballError(`Input tarball: ${file} ${NOT_A_TARBALL}: it is not gzip data.`)
+
+  const wanted = new Map<string, string>([
+    ['package/package.json', ''],
+    ['package/assets/python/manifest.json', '']
+  ])
+  const found = new Set<string>()
+  let entries = 0
+  try {
+    await listTar({
+      file,
+      strict: true,
+      onReadEntry: entry => {
+        entries++
+        const name = entry.path.replace(/^\.\//, '')
+        if (!wanted.has(name)) return
+        found.add(name)
+        const chunks: Buffer[] = []
+        entry.on('data', (chunk: Buffer) => chunks.push(chunk))
+        entry.on('end', () => wanted.set(name, Buffer.concat(chunks).toString('utf8')))
+      }
+    })
+  } catch (error) {
+    throw new TarballError(`Input tarball: ${file} ${NOT_A_TARBALL}: ${(error as Error).message}`)
+  }
+  if (entries === 0) throw new TarballError(`Input tarball: ${file} ${NOT_A_TARBALL}: it holds no files.`)
+  if (!found.has('package/package.json')) {
+    throw new TarballError(`Input tarball: ${file} has no package/package.json, so it ${NOT_A_TARBALL}.`)
+  }
+
+  let pkg: { name?: unknown; version?: unknown; bin?: unknown; engines?: { node?: unknown } }
+  try {
+    pkg = JSON.parse(wanted.get('package/package.json') ?? '')
+  } catch (error) {
+    throw new TarballError(`Input tarball: package/package.json in ${file} is not valid JSON: ${(error as Error).message}`)
+  }
+  const name = typeof pkg.name === 'string' ? pkg.name : ''
+  const version = typeof pkg.version === 'string' ? pkg.version : ''
+  if (!name || !version) throw new TarballError(`Input tarball: package/package.json in ${file} lacks a name or a version.`)
+  const bins = typeof pkg.bin === 'string' ? { [name.replace(/^@[^/]+\//, '')]: pkg.bin } : (pkg.bin ?? {})
+  if (typeof bins !== 'object' || !('ktx' in (bins as object))) {
+    const has = Object.keys(bins as object)
+    throw new TarballError(
+      `Input tarball: ${name}@${version} has no "ktx" bin (bins: ${has.length ? has.join(', ') : 'none'}); is this the @kaelio/ktx tarball?`
+    )
+  }
+
+  let assetManifest: AssetManifest | undefined
+  const assetText = wanted.get('package/assets/python/manifest.json')
+  if (assetText) {
+    try {
+      assetManifest = JSON.parse(assetText) as AssetManifest
+    } catch {
+      assetManifest = undefined
+    }
+  }
+  return {
+    path: file,
+    name,
+    version,
+    enginesNode: typeof pkg.engines?.node === 'string' ? pkg.engines.node : undefined,
+    assetManifest
+  }
+}
