@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { InputError, parseInputs } from '../../src/inputs.js'
+
+const reader = (values: Record<string, string>) => (name: string) => values[name] ?? ''
+
+function errorOf(values: Record<string, string>): InputError {
+  try {
+    parseInputs(reader({ tarball: 'ktx.tgz', ...values }))
+  } catch (error) {
+    assert.ok(error instanceof InputError)
+    return error
+  }
+  assert.fail(`expected ${JSON.stringify(values)} to be rejected`)
+}
+
+describe('parseInputs', () => {
+  it('applies the documented defaults', () => {
+    assert.deepEqual(parseInputs(reader({ tarball: ' dist/*.tgz ' })), {
+      tarball: 'dist/*.tgz',
+      packageManager: 'npm',
+      cliGeneration: 'auto',
+      expectedVersion: '',
+      features: ['core'],
+      daemon: true,
+      phaseTimeoutSec: 120,
+      installTimeoutSec: 900,
+      keepSandbox: false,
+      failOnError: true
+    })
+  })
+
+  it('reads every input when given', () => {
+    const inputs = parseInputs(
+      reader({
+        tarball: 'a.tgz',
+        'package-manager': 'pnpm',
+        'cli-generation': 'runtime',
+        'expected-version': 'v0.12.0',
+        features: 'core, local-embeddings',
+        daemon: 'false',
+        'phase-timeout': '30',
+        'install-timeout': '1200',
+        'keep-sandbox': 'true',
+        'fail-on-error': 'false'
+      })
+    )
+    assert.equal(inputs.packageManager, 'pnpm')
+    assert.equal(inputs.cliGeneration, 'runtime')
+    assert.equal(inputs.expectedVersion, '0.12.0')
+    assert.deepEqual(inputs.features, ['core', 'local-embeddings'])
+    assert.equal(inputs.daemon, false)
+    assert.equal(inputs.phaseTimeoutSec, 30)
+    assert.equal(inputs.installTimeoutSec, 1200)
+    assert.equal(inputs.keepSandbox, true)
+    assert.equal(inputs.failOnError, false)
+  })
+
+  it('requires a tarball', () => {
+    assert.throws(() => parseInputs(reader({})), /Input required and not supplied: tarball/)
+  })
+
+  it('names the input and the valid values for enums', () => {
+    const e = errorOf({ 'package-manager': 'yarn' })
+    assert.equal(e.input, 'package-manager')
+    assert.match(e.message, /Invalid package-manager: "yarn"\. Valid values: npm, pnpm\./)
+    assert.match(errorOf({ 'cli-generation': 'dev' }).message, /Valid values: auto, admin, runtime/)
+    assert.match(errorOf({ features: 'core,gpu' }).message, /Invalid features: "core,gpu".*core, local-embeddings/)
+  })
+
+  it('rejects timeouts outside 1..21600 whole seconds', () => {
+    for (const value of ['abc', '0', '-5', '1e9', '2.5', '21601']) {
+      const e = errorOf({ 'phase-timeout': value })
+      assert.equal(e.input, 'phase-timeout')
+      assert.match(e.message, /whole number of seconds from 1 to 21600/)
+    }
+    assert.equal(errorOf({ 'install-timeout': '0' }).input, 'install-timeout')
+  })
+
+  it('accepts only true/false for booleans', () => {
+    for (const value of ['yes', '1', 'TRUE']) {
+      assert.match(errorOf({ daemon: value }).message, /Invalid daemon: ".*"\. Valid values: true, false\./)
+    }
+    assert.equal(errorOf({ 'keep-sandbox': 'no' }).input, 'keep-sandbox')
+  })
+
+  it('requires a semver expected-version', () => {
+    assert.match(errorOf({ 'expected-version': 'latest' }).message, /Invalid expected-version: "latest"/)
+    assert.equal(parseInputs(reader({ tarball: 'a', 'expected-version': '1.0.0-rc.1' })).expectedVersion, '1.0.0-rc.1')
+  })
+})

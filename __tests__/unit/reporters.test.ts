@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { ADMIN } from '../../src/generations.js'
+import { formatDuration } from '../../src/reporters/format.js'
+import { OUTPUT_LIMIT, outputsOf } from '../../src/reporters/outputs.js'
+import { reportOf } from '../../src/reporters/report.js'
+import { SUMMARY_LIMIT, summaryMarkdown } from '../../src/reporters/summary.js'
+import { parseInputs } from '../../src/inputs.js'
+import { failureMessage, PHASE_NAMES, type PhaseResult, type SmokeResult } from '../../src/smoke.js'
+
+function smoke(failAt?: (typeof PHASE_NAMES)[number], message = 'Phase x failed: boom'): SmokeResult {
+  const failIndex = failAt ? PHASE_NAMES.indexOf(failAt) : PHASE_NAMES.length
+  const phases: PhaseResult[] = PHASE_NAMES.map((name, i) => ({
+    name,
+    title: `title of ${name}`,
+    status: i < failIndex ? 'passed' : i === failIndex ? 'failed' : 'skipped',
+    durationMs: i <= failIndex ? 1500 : 0,
+    commands: [],
+    notes: [],
+    message: i === failIndex ? message : undefined
+  }))
+  return {
+    result: failAt ? 'failed' : 'passed',
+    failedPhase: failAt,
+    failure: failAt ? message : undefined,
+    phases,
+    durationMs: 12345,
+    runId: 'r',
+    facts: {
+      tarball: { path: '/t/kaelio-ktx-0.12.0.tgz', name: '@kaelio/ktx', version: '0.12.0' },
+      ktxVersion: '0.12.0',
+      generation: ADMIN,
+      statusBefore: 'missing',
+      statusAfter: failAt ? undefined : 'ready',
+      statusJson: failAt ? undefined : '{"kind":"ready"}',
+      features: failAt ? undefined : ['core'],
+      runtimeRoot: '/tmp/s/runtime-root',
+      daemon: failAt ? undefined : { url: 'http://127.0.0.1:4000', pid: 42 }
+    }
+  }
+}
+
+describe('outputs', () => {
+  it('fills every output of a passing run', () => {
+    assert.deepEqual(outputsOf(smoke(), '/tmp/report.json'), {
+      result: 'passed',
+      'failed-phase': '',
+      'ktx-version': '0.12.0',
+      'cli-generation': 'admin',
+      'runtime-status-before': 'missing',
+      'runtime-status-after': 'ready',
+      'runtime-status': '{"kind":"ready"}',
+      'runtime-features': 'core',
+      'runtime-root': '/tmp/s/runtime-root',
+      'daemon-url': 'http://127.0.0.1:4000',
+      'duration-ms': '12345',
+      report: '/tmp/report.json'
+    })
+  })
+
+  it('names the failed phase and leaves unknowns empty', () => {
+    const out = outputsOf(smoke('lazy-install'), '/r.json')
+    assert.equal(out.result, 'failed')
+    assert.equal(out['failed-phase'], 'lazy-install')
+    assert.equal(out['runtime-status-after'], '')
+    assert.equal(out['daemon-url'], '')
+  })
+
+  it('trims a huge status with a visible marker', () => {
+    const run = smoke()
+    run.facts.statusJson = 'x'.repeat(OUTPUT_LIMIT + 10)
+    const value = outputsOf(run, '/r')['runtime-status']
+    assert.ok(value.endsWith('…[trimmed]'))
+    assert.equal(value.length, OUTPUT_LIMIT + '…[trimmed]'.length)
+  })
+})
+
+describe('summary', () => {
+  it('tables every phase with status and duration', () => {
+    const md = summaryMarkdown(smoke())
+    assert.match(md, /^## ktx smoke: ✅ passed/)
+    assert.match(md, /runtime status: missing → ready/)
+    for (const name of PHASE_NAMES) assert.match(md, new RegExp(`\\| \`${name}\` title of ${name} \\| ✓ passed \\| 1\\.5 s \\|`))
+    assert.doesNotMatch(md, /<details>/)
+  })
+
+  it('shows the failing phase output collapsed, escaped, and marks later phases skipped', () => {
+    const md = summaryMarkdown(smoke('query-execute', 'Phase query-execute failed: expected rows [[3]]\nstderr: <oops> & co'))
+    assert.match(md, /❌ failed in `query-execute`/)
+    assert.match(md, /\| `runtime-checks` title of runtime-checks \| - skipped \|  \|/)
+    assert.match(md, /<details><summary>Output of the failing phase <code>query-execute<\/code><\/summary>/)
+    assert.match(md, /<pre>Phase query-execute failed: expected rows \[\[3\]\]\nstderr: &lt;oops&gt; &amp; co<\/pre>/)
+  })
+
+  it('stays under the summary limit with megabytes of output', () => {
+    const md = summaryMarkdown(smoke('lazy-install', 'y'.repeat(5 * 1024 * 1024)))
+    assert.ok(md.length < SUMMARY_LIMIT)
+    assert.match(md, /\[… trimmed …\]/)
+  })
+})
+
+describe('report and messages', () => {
+  it('the JSON report carries every phase and the run facts', () => {
+    const inputs = parseInputs(n => (n === 'tarball' ? 'x.tgz' : ''))
+    const report = reportOf(smoke('daemon-start'), inputs) as Record<string, unknown>
+    assert.equal(report.result, 'failed')
+    assert.equal(report.failedPhase, 'daemon-start')
+    assert.equal(report.cliGeneration, 'admin')
+    assert.equal(report.packageManager, 'npm')
+    assert.equal((report.phases as PhaseResult[]).length, PHASE_NAMES.length)
+  })
+
+  it('a failure message names phase, problem, command, exit code and output tails', () => {
+    const message = failureMessage('lazy-install', 'expected exit code 0, but it exited with 1', {
+      display: 'ktx sl query --yes',
+      exitCode: 1,
+      signal: null,
+      stdout: '',
+      stderr: '◐  Installing ktx Python runtime (core) with uv...\n■  ktx Python runtime install failed: no uv',
+      durationMs: 10,
+      timedOut: false
+    })
+    assert.equal(
+      message,
+      [
+        'Phase lazy-install failed: expected exit code 0, but it exited with 1',
+        'command: ktx sl query --yes',
+        'exit code: 1',
+        'stderr (last lines):',
+        '◐  Installing ktx Python runtime (core) with uv...',
+        '■  ktx Python runtime install failed: no uv',
+        'stdout: (empty)'
+      ].join('\n')
+    )
+  })
+
+  it('formats durations', () => {
+    assert.equal(formatDuration(250), '250 ms')
+    assert.equal(formatDuration(1500), '1.5 s')
+    assert.equal(formatDuration(125_000), '2 min 5 s')
+  })
+})

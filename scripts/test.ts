@@ -1,0 +1,28 @@
+// `npm test`: unit tests under this Node and under Node 24 (the runner's), then the integration
+// tests, which run the committed dist/ bundles on Node 24 as a GitHub runner does.
+import { spawnSync } from 'node:child_process'
+import { readdirSync } from 'node:fs'
+import path from 'node:path'
+import { nodeBinary } from './lib/node.js'
+import { REPO } from './lib/paths.js'
+
+const files = (dir: string, only?: string): string[] =>
+  readdirSync(path.join(REPO, '__tests__', dir))
+    .filter(f => f.endsWith('.test.ts') && (!only || f.includes(only)))
+    .sort()
+    .map(f => path.join('__tests__', dir, f))
+
+const only = process.argv[2]
+const node24 = nodeBinary(24)
+const runs: [string, string, string[]][] = [
+  [`unit tests on Node ${process.versions.node}`, process.execPath, files('unit', only)],
+  ['unit and integration tests on Node 24', node24, [...files('unit', only), ...files('integration', only)]]
+]
+let failed = false
+for (const [label, node, list] of runs) {
+  if (list.length === 0) continue
+  console.log(`\n# ${label}`)
+  const r = spawnSync(node, ['--import', 'tsx', '--test', '--test-reporter=spec', ...list], { cwd: REPO, stdio: 'inherit' })
+  failed ||= r.status !== 0
+}
+process.exit(failed ? 1 : 0)
