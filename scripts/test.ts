@@ -6,11 +6,13 @@ import path from 'node:path'
 import { nodeBinary } from './lib/node.js'
 import { REPO } from './lib/paths.js'
 
+/** Test files of a folder; `only` (the first argument) keeps those whose path contains it. */
 const files = (dir: string, only?: string): string[] =>
   readdirSync(path.join(REPO, '__tests__', dir))
-    .filter(f => f.endsWith('.test.ts') && (!only || f.includes(only)))
+    .filter(f => f.endsWith('.test.ts'))
     .sort()
     .map(f => path.join('__tests__', dir, f))
+    .filter(f => !only || f.includes(only))
 
 const only = process.argv[2]
 const node24 = nodeBinary(24)

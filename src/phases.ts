@@ -159,14 +159,16 @@ export const PHASES: Phase[] = [
       }
       for (const g of PROBE_ORDER) {
         const probe = await s.ktx(g.probe, [noTimeout])
-        if (probe.exitCode === 0) {
+        // The group's own help lists its `status` command; a CLI that answers an unknown group with
+        // its top-level help (exit 0) does not.
+        if (probe.exitCode === 0 && /^\s*status\b/m.test(probe.stdout)) {
           ctx.facts.generation = g
           s.note(`cli-generation: ${g.label} (detected)`)
           return
         }
       }
       throw new ExpectationError(
-        `cannot tell the CLI generation: neither \`ktx ${PROBE_ORDER.map(g => g.probe.join(' ')).join('` nor `ktx ')}\` exits 0; set cli-generation to admin or runtime`
+        `cannot tell the CLI generation: neither \`ktx ${PROBE_ORDER.map(g => g.probe.join(' ')).join('` nor `ktx ')}\` exits 0 with help listing a status command; set cli-generation to admin or runtime`
       )
     }
   },
