@@ -2,11 +2,12 @@
 // GITHUB_STATE, GITHUB_STEP_SUMMARY, RUNNER_TEMP, then the post step), on Node 24, against
 // tarballs packed from the fixture CLI.
 import assert from 'node:assert/strict'
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { packFixture, type FixtureOptions } from '../../scripts/lib/fixture.js'
-import { REPO } from '../../scripts/lib/paths.js'
+import { CACHE, REPO } from '../../scripts/lib/paths.js'
 import { runAction, type ActionRun, type RunOptions } from '../../scripts/lib/runner.js'
 import { PHASE_NAMES } from '../../src/smoke.js'
 
@@ -152,6 +153,68 @@ describe('failing phases', () => {
     assert.doesNotMatch(run.main.stdout, /::error::/)
     assertCleanedUp(run)
   })
+})
+
+describe('broken releases, each caught at its phase with the CLI quoted', () => {
+  const cases: [string, FixtureOptions, string, RegExp][] = [
+    ['a version unlike its package.json', { faults: ['version-mismatch'] }, 'version', /expected stdout "@kaelio\/ktx 0\.12\.0" \(from the tarball's package\.json\), got "@kaelio\/ktx 0\.0\.0-other"/],
+    ['a telemetry notice on stderr', { faults: ['telemetry-always'] }, 'version', /expected no output on stderr, but it printed: "ktx collects anonymous usage data/],
+    ['a runtime already there at first', { faults: ['ready-at-start'] }, 'runtime-missing', /expected runtime status "missing", got "ready": Runtime ready at/],
+    ['status exit 0 while missing (admin)', { faults: ['status-exit-0'] }, 'runtime-missing', /expected exit code 1, but it exited with 0 \(the admin generation's status exits 1 for "missing"\)/],
+    ['an install without its messages', { faults: ['no-install-messages'] }, 'lazy-install', /expected the "Installing … Python runtime \(core\) with uv\.\.\." line on stderr/],
+    ['a Project line on stderr', { faults: ['project-line'] }, 'lazy-install', /expected no other output on stderr, but it printed: "Project: /],
+    ['a runtime without the requested feature', { faults: ['no-features'] }, 'runtime-ready', /the ready runtime lacks feature\(s\) core \(it has: none\)/],
+    ['a broken runtime after install', { faults: ['broken-after-install'] }, 'runtime-ready', /expected runtime status "ready", got "broken": Missing ktx-daemon executable: /],
+    ['a mismatched runtime after install', { faults: ['mismatched-after-install'] }, 'runtime-ready', /got "mismatched": Runtime is for CLI 0\.0\.1, current CLI is 0\.12\.0/],
+    ['a daemon that never answers /health', { faults: ['no-health'] }, 'daemon-start', /start reported success, but nothing answered GET http:\/\/127\.0\.0\.1:\d+\/health \(ECONNREFUSED\)/],
+    ['a second start launching a new daemon', { faults: ['reuse-new-daemon'] }, 'daemon-reuse', /expected the "Using existing … daemon" line on stdout/],
+    ['a dependency that cannot be installed', { dependencies: { 'is-number': '999.0.0' } }, 'install', /expected exit code 0, but it exited with \d+[\s\S]*is-number/]
+  ]
+  for (const [what, fixture, phase, message] of cases) {
+    it(`${what} → ${phase}`, async () => assertFailed(await smoke(fixture), phase, message))
+  }
+
+  it('a runtime written under ~/.ktx/runtime despite KTX_RUNTIME_ROOT → runtime-ready', async () => {
+    const home = mkdtempSync(path.join(CACHE, 'home-'))
+    const npmrc = path.join(os.homedir(), '.npmrc')
+    const env: Record<string, string> = { HOME: home, ...(existsSync(npmrc) ? { NPM_CONFIG_USERCONFIG: npmrc } : {}) }
+    const run = await smoke({ faults: ['default-root'] }, {}, { env })
+    assertFailed(run, 'runtime-ready', /a runtime was written under the default root .*home-\w+\/\.ktx\/runtime\/0\.12\.0 although KTX_RUNTIME_ROOT was set/)
+    rmSync(home, { recursive: true, force: true })
+  })
+})
+
+describe('cancellation', () => {
+  for (const [phase, fault, marker] of [
+    ['lazy-install', 'hang-install', /Installing ktx Python runtime/],
+    ['daemon-reuse', 'stop-leaves-daemon', /::group::daemon-reuse/]
+  ] as const) {
+    it(`SIGTERM to main during ${phase}: the post step leaves no process and no sandbox`, async () => {
+      let seen = ''
+      let signalled = false
+      let mainPid = 0
+      const run = await smoke(
+        { faults: [fault] },
+        {},
+        {
+          onMainStarted: pid => (mainPid = pid),
+          onMainOutput: text => {
+            seen += text
+            if (!signalled && marker.test(seen)) {
+              signalled = true
+              process.kill(mainPid, 'SIGTERM')
+            }
+          }
+        }
+      )
+      assert.ok(signalled, 'the phase was never reached')
+      assert.equal(run.main.code, 1)
+      assert.equal(run.outputs.result, 'failed')
+      assert.equal(run.outputs['failed-phase'], phase)
+      assert.match(run.main.stdout, new RegExp(`::error::Cancelled \\(SIGTERM\\) during phase ${phase}`))
+      assertCleanedUp(run)
+    })
+  }
 })
 
 describe('inputs and the sandbox', () => {
