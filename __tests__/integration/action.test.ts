@@ -2,6 +2,7 @@
 // GITHUB_STATE, GITHUB_STEP_SUMMARY, RUNNER_TEMP, then the post step), on Node 24, against
 // tarballs packed from the fixture CLI.
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -102,6 +103,17 @@ describe('happy paths', () => {
     assert.match(run.main.stdout, /Installing KTX Python runtime \(core\) with uv\.\.\./)
     assert.match(run.main.stdout, /Started KTX daemon/)
     assertCleanedUp(run)
+  })
+
+  it("the bundle on the machine's own Node: passes from Node 22, fails `project` clearly below", async () => {
+    const machineNode = execFileSync('node', ['-p', 'process.execPath'], { encoding: 'utf8' }).trim()
+    const version = execFileSync(machineNode, ['--version'], { encoding: 'utf8' }).trim()
+    const run = await smoke({}, {}, { actionNodePath: machineNode })
+    if (Number(version.slice(1).split('.')[0]) >= 22) {
+      assertPassed(run, 'admin')
+    } else {
+      assertFailed(run, 'project', new RegExp(`better-sqlite3 needs Node 22 or newer to write the sqlite warehouse, but the action runs on Node ${version}`))
+    }
   })
 
   it('daemon: false skips the daemon phases', async () => {

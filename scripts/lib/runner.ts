@@ -27,6 +27,8 @@ export interface RunOptions {
   inputs: Record<string, string>
   /** Node major the action runs on (the runner's: 24). */
   actionNode?: number
+  /** A node binary to run the action on instead of `actionNode`. */
+  actionNodePath?: string
   /** Node major on PATH, the one ktx and the package managers run on (setup-node's). */
   pathNode?: number
   env?: Record<string, string>
@@ -133,7 +135,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   }
   for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
 
-  const node = nodeBinary(options.actionNode ?? 24)
+  const node = options.actionNodePath ?? nodeBinary(options.actionNode ?? 24)
   const main = await step(node, DIST_MAIN, env, workspace, options, true)
   const state = parseFileCommands(readFileSync(env.GITHUB_STATE!, 'utf8'))
   let post: StepRun | undefined
