@@ -4,7 +4,7 @@ import { InputError, parseInputs } from './inputs.js'
 import { PHASES } from './phases.js'
 import { killActiveCommands } from './process.js'
 import { actionLog } from './reporters/log.js'
-import { outputsOf } from './reporters/outputs.js'
+import { outputsBeforeAnyPhase, outputsOf } from './reporters/outputs.js'
 import { writeReport } from './reporters/report.js'
 import { summaryMarkdown } from './reporters/summary.js'
 import { tempParent } from './sandbox.js'
@@ -26,8 +26,7 @@ export async function run(): Promise<number> {
   try {
     inputs = parseInputs(name => core.getInput(name))
   } catch (error) {
-    core.setOutput('result', 'failed')
-    core.setOutput('failed-phase', '')
+    for (const [name, value] of Object.entries(outputsBeforeAnyPhase())) core.setOutput(name, value)
     core.setFailed(error instanceof InputError ? error.message : `Could not read the inputs: ${(error as Error).message}`)
     return 1
   }

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { stopDaemon } from './daemon.js'
 import { killTree } from './process.js'
-import { removeSandbox, sandboxAt } from './sandbox.js'
+import { removeSandbox, rootForms, sandboxAt } from './sandbox.js'
 
 function pidOf(value: string | undefined): number | undefined {
   return value && /^\d+$/.test(value.trim()) ? Number(value) : undefined
@@ -24,6 +24,7 @@ function statePid(projectDir: string): number | undefined {
 /** Processes whose command line runs something from inside the sandbox (POSIX). */
 function processesUnder(root: string): number[] {
   if (process.platform === 'win32') return []
+  const forms = rootForms(root)
   let listing = ''
   try {
     listing = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 })
@@ -33,7 +34,7 @@ function processesUnder(root: string): number[] {
   return listing
     .split('\n')
     .map(line => line.trim().match(/^(\d+)\s+(.*)$/))
-    .filter((m): m is RegExpMatchArray => m !== null && m[2].includes(root) && Number(m[1]) !== process.pid)
+    .filter((m): m is RegExpMatchArray => m !== null && forms.some(form => m[2].includes(form)) && Number(m[1]) !== process.pid)
     .map(m => Number(m[1]))
 }
 

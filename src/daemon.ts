@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import net from 'node:net'
 import { plainLines } from './checks.js'
 import { isProcessGone, killTree, waitFor } from './process.js'
+import { rootForms } from './sandbox.js'
 
 /** The `key: value` lines `start` prints after its message (contract §6). */
 export interface DaemonInfo {
@@ -79,7 +80,7 @@ function commandLine(pid: number): string | undefined {
 export async function stopDaemon(pid: number, sandboxRoot: string): Promise<string> {
   if (isProcessGone(pid)) return `daemon pid ${pid} is already gone`
   const cmd = commandLine(pid)
-  if (process.platform !== 'win32' && (cmd === undefined || !cmd.includes(sandboxRoot))) {
+  if (process.platform !== 'win32' && (cmd === undefined || !rootForms(sandboxRoot).some(root => cmd.includes(root)))) {
     return `pid ${pid} no longer runs the sandbox's daemon (${cmd ?? 'no command line'}); left alone`
   }
   killTree(pid, 'SIGTERM')

@@ -41,6 +41,15 @@ export function createSandbox(runId: string): Sandbox {
   return sandbox
 }
 
+/** The sandbox root as given and as resolved (macOS temp paths show up as /private/var/… in ps). */
+export function rootForms(root: string): string[] {
+  try {
+    return [...new Set([root, realpathSync(root)])]
+  } catch {
+    return [root]
+  }
+}
+
 export function sandboxAt(root: string): Sandbox {
   return layout(root)
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ADMIN } from '../../src/generations.js'
 import { formatDuration } from '../../src/reporters/format.js'
-import { OUTPUT_LIMIT, outputsOf } from '../../src/reporters/outputs.js'
+import { OUTPUT_LIMIT, outputsBeforeAnyPhase, outputsOf } from '../../src/reporters/outputs.js'
 import { reportOf } from '../../src/reporters/report.js'
 import { SUMMARY_LIMIT, summaryMarkdown } from '../../src/reporters/summary.js'
 import { parseInputs } from '../../src/inputs.js'
@@ -138,5 +138,16 @@ describe('report and messages', () => {
     assert.equal(formatDuration(250), '250 ms')
     assert.equal(formatDuration(1500), '1.5 s')
     assert.equal(formatDuration(125_000), '2 min 5 s')
+  })
+})
+
+describe('outputs and action.yml', () => {
+  it('sets exactly the outputs action.yml declares, also before any phase ran', async () => {
+    const { readFileSync } = await import('node:fs')
+    const yml = readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')
+    const declared = [...yml.slice(yml.indexOf('\noutputs:')).matchAll(/^ {2}([a-z-]+):$/gm)].map(m => m[1])
+    assert.deepEqual(Object.keys(outputsOf(smoke(), '/r')), declared)
+    assert.deepEqual(Object.keys(outputsBeforeAnyPhase()), declared)
+    assert.equal(outputsBeforeAnyPhase().result, 'failed')
   })
 })

@@ -28703,7 +28703,91 @@ async function waitFor(condition, timeoutMs) {
     }
 }
 
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+;// CONCATENATED MODULE: ./src/sandbox.ts
+
+
+
+/** The marker file that proves a directory is a sandbox this action made. */
+const MARKER_FILE = '.ktx-smoke-sandbox';
+const MARKER_TAG = 'ktx-smoke-action sandbox';
+/** The parent of every sandbox: `RUNNER_TEMP` on a runner, the OS temp dir elsewhere. */
+function tempParent() {
+    return process.env.RUNNER_TEMP?.trim() || external_node_os_default().tmpdir();
+}
+function layout(root) {
+    return {
+        root,
+        installDir: external_node_path_default().join(root, 'install'),
+        runtimeRoot: external_node_path_default().join(root, 'runtime-root'),
+        projectDir: external_node_path_default().join(root, 'project')
+    };
+}
+function createSandbox(runId) {
+    const parent = tempParent();
+    mkdirSync(parent, { recursive: true });
+    const root = mkdtempSync(path.join(parent, 'ktx-smoke-'));
+    writeFileSync(path.join(root, MARKER_FILE), JSON.stringify({ tag: MARKER_TAG, runId, createdAt: new Date().toISOString() }));
+    const sandbox = layout(root);
+    for (const dir of [sandbox.installDir, sandbox.runtimeRoot, sandbox.projectDir])
+        mkdirSync(dir);
+    return sandbox;
+}
+/** The sandbox root as given and as resolved (macOS temp paths show up as /private/var/… in ps). */
+function rootForms(root) {
+    try {
+        return [...new Set([root, (0,external_node_fs_namespaceObject.realpathSync)(root)])];
+    }
+    catch {
+        return [root];
+    }
+}
+function sandboxAt(root) {
+    return layout(root);
+}
+function isInside(child, parent) {
+    const rel = external_node_path_default().relative(parent, child);
+    return rel !== '' && !rel.startsWith('..') && !external_node_path_default().isAbsolute(rel);
+}
+/**
+ * Why `root` must not be removed, or undefined when it is this run's own sandbox: it must lie
+ * inside the temp parent and carry the marker written for `runId`.
+ */
+function refuseRemoval(root, runId) {
+    let real;
+    let parent;
+    try {
+        real = (0,external_node_fs_namespaceObject.realpathSync)(root);
+        parent = (0,external_node_fs_namespaceObject.realpathSync)(tempParent());
+    }
+    catch {
+        return `${root} does not exist`;
+    }
+    if (!isInside(real, parent))
+        return `${root} is not inside ${tempParent()}`;
+    try {
+        const marker = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(real, MARKER_FILE), 'utf8'));
+        if (marker.tag !== MARKER_TAG || marker.runId !== runId)
+            return `${root} carries another run's marker`;
+    }
+    catch {
+        return `${root} has no ${MARKER_FILE} marker`;
+    }
+    return undefined;
+}
+/** Removes this run's sandbox; returns why not when it is not provably ours. */
+function removeSandbox(root, runId) {
+    const refusal = refuseRemoval(root, runId);
+    if (refusal)
+        return refusal;
+    (0,external_node_fs_namespaceObject.rmSync)(root, { recursive: true, force: true, maxRetries: 3, retryDelay: 200 });
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/daemon.ts
+
 
 
 
@@ -28783,7 +28867,7 @@ async function stopDaemon(pid, sandboxRoot) {
     if (isProcessGone(pid))
         return `daemon pid ${pid} is already gone`;
     const cmd = commandLine(pid);
-    if (process.platform !== 'win32' && (cmd === undefined || !cmd.includes(sandboxRoot))) {
+    if (process.platform !== 'win32' && (cmd === undefined || !rootForms(sandboxRoot).some(root => cmd.includes(root)))) {
         return `pid ${pid} no longer runs the sandbox's daemon (${cmd ?? 'no command line'}); left alone`;
     }
     killTree(pid, 'SIGTERM');
@@ -28793,80 +28877,6 @@ async function stopDaemon(pid, sandboxRoot) {
     if (await waitFor(() => isProcessGone(pid), 5000))
         return `killed daemon pid ${pid} (it ignored SIGTERM)`;
     return `daemon pid ${pid} survived SIGKILL`;
-}
-
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
-;// CONCATENATED MODULE: ./src/sandbox.ts
-
-
-
-/** The marker file that proves a directory is a sandbox this action made. */
-const MARKER_FILE = '.ktx-smoke-sandbox';
-const MARKER_TAG = 'ktx-smoke-action sandbox';
-/** The parent of every sandbox: `RUNNER_TEMP` on a runner, the OS temp dir elsewhere. */
-function tempParent() {
-    return process.env.RUNNER_TEMP?.trim() || external_node_os_default().tmpdir();
-}
-function layout(root) {
-    return {
-        root,
-        installDir: external_node_path_default().join(root, 'install'),
-        runtimeRoot: external_node_path_default().join(root, 'runtime-root'),
-        projectDir: external_node_path_default().join(root, 'project')
-    };
-}
-function createSandbox(runId) {
-    const parent = tempParent();
-    mkdirSync(parent, { recursive: true });
-    const root = mkdtempSync(path.join(parent, 'ktx-smoke-'));
-    writeFileSync(path.join(root, MARKER_FILE), JSON.stringify({ tag: MARKER_TAG, runId, createdAt: new Date().toISOString() }));
-    const sandbox = layout(root);
-    for (const dir of [sandbox.installDir, sandbox.runtimeRoot, sandbox.projectDir])
-        mkdirSync(dir);
-    return sandbox;
-}
-function sandboxAt(root) {
-    return layout(root);
-}
-function isInside(child, parent) {
-    const rel = external_node_path_default().relative(parent, child);
-    return rel !== '' && !rel.startsWith('..') && !external_node_path_default().isAbsolute(rel);
-}
-/**
- * Why `root` must not be removed, or undefined when it is this run's own sandbox: it must lie
- * inside the temp parent and carry the marker written for `runId`.
- */
-function refuseRemoval(root, runId) {
-    let real;
-    let parent;
-    try {
-        real = (0,external_node_fs_namespaceObject.realpathSync)(root);
-        parent = (0,external_node_fs_namespaceObject.realpathSync)(tempParent());
-    }
-    catch {
-        return `${root} does not exist`;
-    }
-    if (!isInside(real, parent))
-        return `${root} is not inside ${tempParent()}`;
-    try {
-        const marker = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(real, MARKER_FILE), 'utf8'));
-        if (marker.tag !== MARKER_TAG || marker.runId !== runId)
-            return `${root} carries another run's marker`;
-    }
-    catch {
-        return `${root} has no ${MARKER_FILE} marker`;
-    }
-    return undefined;
-}
-/** Removes this run's sandbox; returns why not when it is not provably ours. */
-function removeSandbox(root, runId) {
-    const refusal = refuseRemoval(root, runId);
-    if (refusal)
-        return refusal;
-    (0,external_node_fs_namespaceObject.rmSync)(root, { recursive: true, force: true, maxRetries: 3, retryDelay: 200 });
-    return undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/cleanup.ts
@@ -28896,6 +28906,7 @@ function statePid(projectDir) {
 function processesUnder(root) {
     if (process.platform === 'win32')
         return [];
+    const forms = rootForms(root);
     let listing = '';
     try {
         listing = (0,external_node_child_process_namespaceObject.execFileSync)('ps', ['-eo', 'pid=,args='], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 });
@@ -28906,7 +28917,7 @@ function processesUnder(root) {
     return listing
         .split('\n')
         .map(line => line.trim().match(/^(\d+)\s+(.*)$/))
-        .filter((m) => m !== null && m[2].includes(root) && Number(m[1]) !== process.pid)
+        .filter((m) => m !== null && forms.some(form => m[2].includes(form)) && Number(m[1]) !== process.pid)
         .map(m => Number(m[1]));
 }
 /**

@@ -7,8 +7,28 @@ export function trimOutput(value: string): string {
   return value.length <= OUTPUT_LIMIT ? value : `${value.slice(0, OUTPUT_LIMIT)}…[trimmed]`
 }
 
+/** The outputs of a run that failed before any phase (bad input): all set, mostly empty. */
+export function outputsBeforeAnyPhase(): Record<string, string> {
+  return Object.fromEntries(OUTPUT_NAMES.map(name => [name, name === 'result' ? 'failed' : '']))
+}
+
+export const OUTPUT_NAMES = [
+  'result',
+  'failed-phase',
+  'ktx-version',
+  'cli-generation',
+  'runtime-status-before',
+  'runtime-status-after',
+  'runtime-status',
+  'runtime-features',
+  'runtime-root',
+  'daemon-url',
+  'duration-ms',
+  'report'
+] as const
+
 /** Every output of action.yml, always set (empty when unknown), from one result. */
-export function outputsOf(result: SmokeResult, reportPath: string): Record<string, string> {
+export function outputsOf(result: SmokeResult, reportPath: string): Record<(typeof OUTPUT_NAMES)[number], string> {
   const f = result.facts
   return {
     result: result.result,

@@ -21,7 +21,7 @@ export function summaryMarkdown(result: SmokeResult): string {
   const lines = [`## ktx smoke: ${verdict}`, '']
   const about = [`**${cell(what)}**`]
   if (f.generation) about.push(`CLI generation: ${cell(f.generation.label)}`)
-  about.push(`runtime status: ${f.statusBefore ?? '?'} → ${f.statusAfter ?? '?'}`)
+  about.push(`runtime status: ${f.statusBefore ?? 'not reached'} → ${f.statusAfter ?? 'not reached'}`)
   about.push(`total ${formatDuration(result.durationMs)}`)
   lines.push(about.join(' · '), '')
   lines.push('| Phase | Status | Duration |', '|---|---|---|')
