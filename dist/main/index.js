@@ -36086,6 +36086,8 @@ function daemonLines(message, what) {
         lineMatches('stdout', /^pid: \d+$/, 'a "pid: <pid>" line')
     ];
 }
+/** The daemon phases run only with `daemon: true`. */
+const DAEMON_PHASE = { enabled: (ctx) => ctx.inputs.daemon, skipReason: 'skipped: daemon is false' };
 /** The smoke, phase by phase: what each runs and what must hold (KTX_CONTRACT.md). */
 const PHASES = [
     {
@@ -36245,15 +36247,17 @@ const PHASES = [
     {
         name: 'daemon-start',
         title: 'The daemon starts and answers /health',
-        enabled: ctx => ctx.inputs.daemon,
-        skipReason: 'skipped: daemon is false',
+        ...DAEMON_PHASE,
         async run(ctx, s) {
             const g = generation(ctx);
-            const r = await s.ktx(g.start, daemonLines(g.messages.started, 'Started … daemon'));
+            const r = await s.ktx(g.start, []);
             const info = parseDaemonLines(r.stdout);
+            // Recorded before anything is checked: the post step must stop it whatever happens next.
+            if (info.pid)
+                ctx.saveState('daemon-pid', String(info.pid));
+            verify(r, daemonLines(g.messages.started, 'Started … daemon'));
             const { url, pid } = info;
             ctx.facts.daemon = { url, pid, statePath: info.state };
-            ctx.saveState('daemon-pid', String(pid));
             const missing = ctx.inputs.features.filter(f => !(info.features ?? []).includes(f));
             expect(missing.length === 0, `the daemon's "features:" line lacks ${missing.join(', ')} (got: ${(info.features ?? []).join(', ') || 'no features line'})`, r);
             let health;
@@ -36270,15 +36274,15 @@ const PHASES = [
     {
         name: 'daemon-reuse',
         title: 'A second start reuses the running daemon',
-        enabled: ctx => ctx.inputs.daemon,
-        skipReason: 'skipped: daemon is false',
+        ...DAEMON_PHASE,
         async run(ctx, s) {
             const g = generation(ctx);
             const first = ctx.facts.daemon;
-            const r = await s.ktx(g.start, daemonLines(g.messages.reused, 'Using existing … daemon'));
+            const r = await s.ktx(g.start, []);
             const info = parseDaemonLines(r.stdout);
             if (info.pid && info.pid !== first.pid)
                 ctx.saveState('daemon-pid-2', String(info.pid));
+            verify(r, daemonLines(g.messages.reused, 'Using existing … daemon'));
             expect(info.pid === first.pid, `the second start reports pid ${info.pid}, the first ${first.pid}: a new daemon was launched`, r);
             expect(info.url === first.url, `the second start reports ${info.url}, the first ${first.url}`, r);
         }
@@ -36286,8 +36290,7 @@ const PHASES = [
     {
         name: 'daemon-stop',
         title: 'Stop ends the daemon and frees its port',
-        enabled: ctx => ctx.inputs.daemon,
-        skipReason: 'skipped: daemon is false',
+        ...DAEMON_PHASE,
         async run(ctx, s) {
             const g = generation(ctx);
             const { pid, url, statePath } = ctx.facts.daemon;
