@@ -24,11 +24,18 @@ export function tailLines(text: string, count: number): string {
   return [`[… ${lines.length - count} earlier lines …]`, ...lines.slice(-count)].join('\n')
 }
 
+/** The command started and ended by itself (no timeout): checked before anything is read from it. */
+export const completes: Check = r => {
+  if (r.spawnError) return `the command could not be started: ${r.spawnError}`
+  if (r.timedOut) return `timed out after ${Math.round(r.durationMs / 1000)} s (the process tree was killed)`
+  return undefined
+}
+
 export const exitsWith =
   (code: number): Check =>
   r => {
-    if (r.spawnError) return `the command could not be started: ${r.spawnError}`
-    if (r.timedOut) return `timed out after ${Math.round(r.durationMs / 1000)} s (the process tree was killed)`
+    const incomplete = completes(r)
+    if (incomplete) return incomplete
     if (r.exitCode === code) return undefined
     const how = r.exitCode === null ? `was killed by ${r.signal}` : `exited with ${r.exitCode}`
     return `expected exit code ${code}, but it ${how}`
@@ -49,11 +56,6 @@ export const stderrOnly =
 export const stderrEmpty = (): Check => stderrOnly()
 
 /** Some line of `stream` (plain, without glyphs) must match `pattern`. */
-export const lineMatches =
-  (stream: 'stdout' | 'stderr', pattern: RegExp, what: string): Check =>
-  r =>
-    plainLines(r[stream]).some(line => pattern.test(line)) ? undefined : `expected ${what} on ${stream} (${pattern})`
-
 export function firstMatch(text: string, pattern: RegExp): RegExpMatchArray | undefined {
   for (const line of plainLines(text)) {
     const m = line.match(pattern)
@@ -61,6 +63,11 @@ export function firstMatch(text: string, pattern: RegExp): RegExpMatchArray | un
   }
   return undefined
 }
+
+export const lineMatches =
+  (stream: 'stdout' | 'stderr', pattern: RegExp, what: string): Check =>
+  r =>
+    firstMatch(r[stream], pattern) ? undefined : `expected ${what} on ${stream} (${pattern})`
 
 /** Parses stdout as JSON; the error message says what stdout held instead. */
 export function parseJsonStdout<T = unknown>(r: CommandResult): T {

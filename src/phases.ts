@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import {
+  completes,
   exitsWith,
   expect,
   ExpectationError,
@@ -18,20 +19,12 @@ import {
 } from './checks.js'
 import { fetchHealth, parseDaemonLines, portRefuses } from './daemon.js'
 import { CHECK_LABELS, GENERATIONS, ORDERS_YAML, PROBE_ORDER, slQuery, type Generation, type RuntimeStatus } from './generations.js'
-import { checkNode, cleanEnv, installTarball } from './install.js'
+import { checkNode, installTarball } from './install.js'
 import { isProcessGone, type CommandResult, waitFor } from './process.js'
-import { createSandbox } from './sandbox.js'
+import { createSandbox, isInside } from './sandbox.js'
 import type { Phase, PhaseScope, SmokeContext } from './smoke.js'
 import { inspectTarball, resolveTarball } from './tarball.js'
 import { countOrders, writeWarehouse } from './warehouse.js'
-
-/** Every ktx command runs with these (contract §2): no telemetry notice, no colour, no update check. */
-export const KTX_ENV = {
-  KTX_TELEMETRY_DISABLED: '1',
-  DO_NOT_TRACK: '1',
-  NO_COLOR: '1',
-  KTX_NO_UPDATE_CHECK: '1'
-} as const
 
 /** The daemon must be gone this long after `stop` at the latest. */
 export const STOP_GRACE_MS = 10_000
@@ -54,16 +47,12 @@ function samePath(a: string | undefined, b: string): boolean {
   return path.resolve(a) === path.resolve(b) || real(a) === real(b)
 }
 
-function isUnder(child: string, parent: string): boolean {
-  const rel = path.relative(path.resolve(parent), path.resolve(child))
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
-}
 
 /** status --json: parsed, of the expected kind, in the sandbox's runtime root, with the generation's exit code. */
 async function readStatus(ctx: SmokeContext, scope: PhaseScope, kind: string): Promise<RuntimeStatus> {
   const g = generation(ctx)
   const root = ctx.sandbox!.runtimeRoot
-  const r = await scope.ktx(g.status, [noTimeout])
+  const r = await scope.ktx(g.status, [completes])
   const status = parseJsonStdout<RuntimeStatus>(r)
   expect(typeof status.kind === 'string', 'status --json has no "kind"', r)
   expect(
@@ -79,13 +68,9 @@ async function readStatus(ctx: SmokeContext, scope: PhaseScope, kind: string): P
   const code = g.statusExitCode(kind)
   const check = exitsWith(code)(r)
   if (check) throw new ExpectationError(`${check} (the ${g.id} generation's status exits ${code} for "${kind}")`, r)
-  const stderr = stderrEmpty()(r)
-  if (stderr) throw new ExpectationError(stderr, r)
+  verify(r, [stderrEmpty()])
   return status
 }
-
-/** A command that hung is reported as a timeout before anything else is read from it. */
-const noTimeout: Check = r => (r.timedOut || r.spawnError ? exitsWith(0)(r) : undefined)
 
 /** Fingerprint of what the default runtime root holds for this version: must not change. */
 function defaultRootMark(version: string): string {
@@ -135,7 +120,6 @@ export const PHASES: Phase[] = [
       ctx.saveState('sandbox', sandbox.root)
       s.note(`sandbox: ${sandbox.root}`)
       ctx.facts.runtimeRoot = sandbox.runtimeRoot
-      ctx.ktxEnv = cleanEnv({ ...KTX_ENV, KTX_RUNTIME_ROOT: sandbox.runtimeRoot })
       ctx.defaultRootMark = defaultRootMark(tarball.version)
       ctx.ktxBin = await installTarball(ctx.inputs.packageManager, tarball, sandbox, ctx.inputs.installTimeoutSec, s)
     }
@@ -162,7 +146,7 @@ export const PHASES: Phase[] = [
         return
       }
       for (const g of PROBE_ORDER) {
-        const probe = await s.ktx(g.probe, [noTimeout])
+        const probe = await s.ktx(g.probe, [completes])
         // The group's own help lists its `status` command; a CLI that answers an unknown group with
         // its top-level help (exit 0) does not.
         if (probe.exitCode === 0 && /^\s*status\b/m.test(probe.stdout)) {
@@ -229,7 +213,7 @@ export const PHASES: Phase[] = [
       )
       const readyDir = firstMatch(r.stderr, g.messages.ready)?.[1]?.trim() ?? ''
       expect(
-        isUnder(readyDir, ctx.sandbox!.runtimeRoot),
+        isInside(readyDir, ctx.sandbox!.runtimeRoot),
         `the runtime was installed at ${readyDir}, outside KTX_RUNTIME_ROOT (${ctx.sandbox!.runtimeRoot})`,
         r
       )
@@ -341,14 +325,14 @@ export const PHASES: Phase[] = [
       const g = generation(ctx)
       const { pid, url, statePath } = ctx.facts.daemon!
       const r: CommandResult = await s.ktx(g.stop, [exitsWith(0), stderrEmpty(), lineMatches('stdout', g.messages.stopped, 'the "Stopped … daemon" line')])
-      const gone = async (): Promise<boolean> => isProcessGone(pid) && (await portRefuses(url)) && !(statePath && existsSync(statePath))
-      if (await waitFor(gone, STOP_GRACE_MS)) return
-      const left = [
-        isProcessGone(pid) ? '' : `pid ${pid} is still running`,
-        (await portRefuses(url)) ? '' : `${url} still accepts connections`,
-        statePath && existsSync(statePath) ? `the state file ${statePath} is still there` : ''
-      ].filter(Boolean)
-      throw new ExpectationError(`stop reported success, but ${STOP_GRACE_MS / 1000} s later ${left.join(', ')}`, r)
+      const remains = async (): Promise<string[]> =>
+        [
+          isProcessGone(pid) ? '' : `pid ${pid} is still running`,
+          (await portRefuses(url)) ? '' : `${url} still accepts connections`,
+          statePath && existsSync(statePath) ? `the state file ${statePath} is still there` : ''
+        ].filter(Boolean)
+      if (await waitFor(async () => (await remains()).length === 0, STOP_GRACE_MS)) return
+      throw new ExpectationError(`stop reported success, but ${STOP_GRACE_MS / 1000} s later ${(await remains()).join(', ')}`, r)
     }
   }
 ]

@@ -54,7 +54,8 @@ export function sandboxAt(root: string): Sandbox {
   return layout(root)
 }
 
-function isInside(child: string, parent: string): boolean {
+/** True when `child` lies strictly below `parent`. */
+export function isInside(child: string, parent: string): boolean {
   const rel = path.relative(parent, child)
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)
 }

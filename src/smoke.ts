@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { ExpectationError, tailLines, verify, type Check } from './checks.js'
 import type { Generation } from './generations.js'
 import type { Inputs } from './inputs.js'
+import { cleanEnv } from './install.js'
 import { runCommand, type CommandResult } from './process.js'
 import type { Sandbox } from './sandbox.js'
 import type { TarballInfo } from './tarball.js'
@@ -93,8 +94,6 @@ export interface SmokeContext {
   workspace: string
   sandbox?: Sandbox
   ktxBin?: string
-  /** Environment of every ktx command. */
-  ktxEnv: NodeJS.ProcessEnv
   facts: Facts
   log: SmokeLog
   saveState: SaveState
@@ -110,6 +109,14 @@ export interface Phase {
   skipReason?: string
   run: (ctx: SmokeContext, scope: PhaseScope) => Promise<void>
 }
+
+/** Every ktx command runs with these (contract §2): no telemetry notice, no colour, no update check. */
+export const KTX_ENV = {
+  KTX_TELEMETRY_DISABLED: '1',
+  DO_NOT_TRACK: '1',
+  NO_COLOR: '1',
+  KTX_NO_UPDATE_CHECK: '1'
+} as const
 
 const RECORD_OUTPUT_LIMIT = 64 * 1024
 
@@ -173,7 +180,8 @@ export class PhaseScope {
   ktx(args: string[], checks: Check[], timeoutSec = this.ctx.inputs.phaseTimeoutSec): Promise<CommandResult> {
     const { ktxBin, sandbox } = this.ctx
     if (!ktxBin || !sandbox) throw new Error('ktx is not installed yet')
-    return this.exec(ktxBin, args, { cwd: sandbox.projectDir, env: this.ctx.ktxEnv, timeoutSec, display: `ktx ${args.join(' ')}` }, checks)
+    const env = cleanEnv({ ...KTX_ENV, KTX_RUNTIME_ROOT: sandbox.runtimeRoot })
+    return this.exec(ktxBin, args, { cwd: sandbox.projectDir, env, timeoutSec, display: `ktx ${args.join(' ')}` }, checks)
   }
 }
 
@@ -193,7 +201,7 @@ export function failureMessage(phase: PhaseName, problem: string, result?: Comma
 }
 
 export function newContext(inputs: Inputs, log: SmokeLog, saveState: SaveState, workspace: string): SmokeContext {
-  return { inputs, runId: randomUUID(), workspace, ktxEnv: { ...process.env }, facts: {}, log, saveState }
+  return { inputs, runId: randomUUID(), workspace, facts: {}, log, saveState }
 }
 
 /** Runs the phases in order; the first failure stops the run and the rest are skipped. */

@@ -34246,11 +34246,18 @@ function tailLines(text, count) {
         return lines.join('\n');
     return [`[… ${lines.length - count} earlier lines …]`, ...lines.slice(-count)].join('\n');
 }
-const exitsWith = (code) => r => {
+/** The command started and ended by itself (no timeout): checked before anything is read from it. */
+const completes = r => {
     if (r.spawnError)
         return `the command could not be started: ${r.spawnError}`;
     if (r.timedOut)
         return `timed out after ${Math.round(r.durationMs / 1000)} s (the process tree was killed)`;
+    return undefined;
+};
+const exitsWith = (code) => r => {
+    const incomplete = completes(r);
+    if (incomplete)
+        return incomplete;
     if (r.exitCode === code)
         return undefined;
     const how = r.exitCode === null ? `was killed by ${r.signal}` : `exited with ${r.exitCode}`;
@@ -34268,7 +34275,6 @@ const stderrOnly = (...allowed) => r => {
 };
 const stderrEmpty = () => stderrOnly();
 /** Some line of `stream` (plain, without glyphs) must match `pattern`. */
-const lineMatches = (stream, pattern, what) => r => plainLines(r[stream]).some(line => pattern.test(line)) ? undefined : `expected ${what} on ${stream} (${pattern})`;
 function firstMatch(text, pattern) {
     for (const line of plainLines(text)) {
         const m = line.match(pattern);
@@ -34277,6 +34283,7 @@ function firstMatch(text, pattern) {
     }
     return undefined;
 }
+const lineMatches = (stream, pattern, what) => r => firstMatch(r[stream], pattern) ? undefined : `expected ${what} on ${stream} (${pattern})`;
 /** Parses stdout as JSON; the error message says what stdout held instead. */
 function parseJsonStdout(r) {
     const text = r.stdout.trim();
@@ -34585,9 +34592,10 @@ function sandbox_rootForms(root) {
 function sandboxAt(root) {
     return layout(root);
 }
+/** True when `child` lies strictly below `parent`. */
 function isInside(child, parent) {
-    const rel = path.relative(parent, child);
-    return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+    const rel = external_node_path_default().relative(parent, child);
+    return rel !== '' && !rel.startsWith('..') && !external_node_path_default().isAbsolute(rel);
 }
 /**
  * Why `root` must not be removed, or undefined when it is this run's own sandbox: it must lie
@@ -36015,13 +36023,6 @@ async function countOrders(file) {
 
 
 
-/** Every ktx command runs with these (contract §2): no telemetry notice, no colour, no update check. */
-const KTX_ENV = {
-    KTX_TELEMETRY_DISABLED: '1',
-    DO_NOT_TRACK: '1',
-    NO_COLOR: '1',
-    KTX_NO_UPDATE_CHECK: '1'
-};
 /** The daemon must be gone this long after `stop` at the latest. */
 const STOP_GRACE_MS = 10_000;
 function generation(ctx) {
@@ -36043,15 +36044,11 @@ function samePath(a, b) {
     };
     return external_node_path_default().resolve(a) === external_node_path_default().resolve(b) || real(a) === real(b);
 }
-function isUnder(child, parent) {
-    const rel = external_node_path_default().relative(external_node_path_default().resolve(parent), external_node_path_default().resolve(child));
-    return rel === '' || (!rel.startsWith('..') && !external_node_path_default().isAbsolute(rel));
-}
 /** status --json: parsed, of the expected kind, in the sandbox's runtime root, with the generation's exit code. */
 async function readStatus(ctx, scope, kind) {
     const g = generation(ctx);
     const root = ctx.sandbox.runtimeRoot;
-    const r = await scope.ktx(g.status, [noTimeout]);
+    const r = await scope.ktx(g.status, [completes]);
     const status = parseJsonStdout(r);
     expect(typeof status.kind === 'string', 'status --json has no "kind"', r);
     expect(status.kind === kind, `expected runtime status "${kind}", got "${status.kind}"${status.detail ? `: ${status.detail}` : ''}`, r);
@@ -36060,13 +36057,9 @@ async function readStatus(ctx, scope, kind) {
     const check = exitsWith(code)(r);
     if (check)
         throw new ExpectationError(`${check} (the ${g.id} generation's status exits ${code} for "${kind}")`, r);
-    const stderr = stderrEmpty()(r);
-    if (stderr)
-        throw new ExpectationError(stderr, r);
+    verify(r, [stderrEmpty()]);
     return status;
 }
-/** A command that hung is reported as a timeout before anything else is read from it. */
-const noTimeout = r => (r.timedOut || r.spawnError ? exitsWith(0)(r) : undefined);
 /** Fingerprint of what the default runtime root holds for this version: must not change. */
 function defaultRootMark(version) {
     const manifest = external_node_path_default().join(external_node_os_default().homedir(), '.ktx', 'runtime', version, 'manifest.json');
@@ -36104,7 +36097,6 @@ const PHASES = [
             ctx.saveState('sandbox', sandbox.root);
             s.note(`sandbox: ${sandbox.root}`);
             ctx.facts.runtimeRoot = sandbox.runtimeRoot;
-            ctx.ktxEnv = cleanEnv({ ...KTX_ENV, KTX_RUNTIME_ROOT: sandbox.runtimeRoot });
             ctx.defaultRootMark = defaultRootMark(tarball.version);
             ctx.ktxBin = await installTarball(ctx.inputs.packageManager, tarball, sandbox, ctx.inputs.installTimeoutSec, s);
         }
@@ -36130,7 +36122,7 @@ const PHASES = [
                 return;
             }
             for (const g of PROBE_ORDER) {
-                const probe = await s.ktx(g.probe, [noTimeout]);
+                const probe = await s.ktx(g.probe, [completes]);
                 // The group's own help lists its `status` command; a CLI that answers an unknown group with
                 // its top-level help (exit 0) does not.
                 if (probe.exitCode === 0 && /^\s*status\b/m.test(probe.stdout)) {
@@ -36189,7 +36181,7 @@ const PHASES = [
                             : undefined)
             ], ctx.inputs.installTimeoutSec);
             const readyDir = firstMatch(r.stderr, g.messages.ready)?.[1]?.trim() ?? '';
-            expect(isUnder(readyDir, ctx.sandbox.runtimeRoot), `the runtime was installed at ${readyDir}, outside KTX_RUNTIME_ROOT (${ctx.sandbox.runtimeRoot})`, r);
+            expect(isInside(readyDir, ctx.sandbox.runtimeRoot), `the runtime was installed at ${readyDir}, outside KTX_RUNTIME_ROOT (${ctx.sandbox.runtimeRoot})`, r);
         }
     },
     {
@@ -36295,15 +36287,14 @@ const PHASES = [
             const g = generation(ctx);
             const { pid, url, statePath } = ctx.facts.daemon;
             const r = await s.ktx(g.stop, [exitsWith(0), stderrEmpty(), lineMatches('stdout', g.messages.stopped, 'the "Stopped … daemon" line')]);
-            const gone = async () => process_isProcessGone(pid) && (await portRefuses(url)) && !(statePath && (0,external_node_fs_namespaceObject.existsSync)(statePath));
-            if (await process_waitFor(gone, STOP_GRACE_MS))
-                return;
-            const left = [
+            const remains = async () => [
                 process_isProcessGone(pid) ? '' : `pid ${pid} is still running`,
                 (await portRefuses(url)) ? '' : `${url} still accepts connections`,
                 statePath && (0,external_node_fs_namespaceObject.existsSync)(statePath) ? `the state file ${statePath} is still there` : ''
             ].filter(Boolean);
-            throw new ExpectationError(`stop reported success, but ${STOP_GRACE_MS / 1000} s later ${left.join(', ')}`, r);
+            if (await process_waitFor(async () => (await remains()).length === 0, STOP_GRACE_MS))
+                return;
+            throw new ExpectationError(`stop reported success, but ${STOP_GRACE_MS / 1000} s later ${(await remains()).join(', ')}`, r);
         }
     }
 ];
@@ -36329,6 +36320,7 @@ const STATUS_MARK = { passed: '✓', failed: '✗', skipped: '-' };
  */
 function actionLog() {
     let token = '';
+    let atLineStart = true;
     return {
         startPhase(name, title) {
             core/* startGroup */.Oh(`${name}: ${title}`);
@@ -36344,9 +36336,12 @@ function actionLog() {
         },
         output(text) {
             process.stdout.write(text);
+            atLineStart = text.endsWith('\n');
         },
         commandFinished(result) {
-            process.stdout.write('\n');
+            if (!atLineStart)
+                process.stdout.write('\n');
+            atLineStart = true;
             core/* info */.pq(`::${token}::`);
             const how = result.timedOut ? 'timed out' : result.exitCode === null ? `killed by ${result.signal}` : `exit ${result.exitCode}`;
             core/* info */.pq(`(${how} in ${formatDuration(result.durationMs)})`);
@@ -36474,6 +36469,7 @@ function summaryMarkdown(result) {
 
 
 
+
 const PHASE_NAMES = (/* unused pure expression or super */ null && ([
     'install',
     'version',
@@ -36487,6 +36483,13 @@ const PHASE_NAMES = (/* unused pure expression or super */ null && ([
     'daemon-reuse',
     'daemon-stop'
 ]));
+/** Every ktx command runs with these (contract §2): no telemetry notice, no colour, no update check. */
+const KTX_ENV = {
+    KTX_TELEMETRY_DISABLED: '1',
+    DO_NOT_TRACK: '1',
+    NO_COLOR: '1',
+    KTX_NO_UPDATE_CHECK: '1'
+};
 const RECORD_OUTPUT_LIMIT = 64 * 1024;
 function trimForReport(text, limit = RECORD_OUTPUT_LIMIT) {
     if (text.length <= limit)
@@ -36542,7 +36545,8 @@ class PhaseScope {
         const { ktxBin, sandbox } = this.ctx;
         if (!ktxBin || !sandbox)
             throw new Error('ktx is not installed yet');
-        return this.exec(ktxBin, args, { cwd: sandbox.projectDir, env: this.ctx.ktxEnv, timeoutSec, display: `ktx ${args.join(' ')}` }, checks);
+        const env = cleanEnv({ ...KTX_ENV, KTX_RUNTIME_ROOT: sandbox.runtimeRoot });
+        return this.exec(ktxBin, args, { cwd: sandbox.projectDir, env, timeoutSec, display: `ktx ${args.join(' ')}` }, checks);
     }
 }
 /** The message a failing phase ends with: what failed, the command, its exit code and output. */
@@ -36560,7 +36564,7 @@ function failureMessage(phase, problem, result) {
     return lines.join('\n');
 }
 function newContext(inputs, log, saveState, workspace) {
-    return { inputs, runId: (0,external_node_crypto_.randomUUID)(), workspace, ktxEnv: { ...process.env }, facts: {}, log, saveState };
+    return { inputs, runId: (0,external_node_crypto_.randomUUID)(), workspace, facts: {}, log, saveState };
 }
 /** Runs the phases in order; the first failure stops the run and the rest are skipped. */
 async function runPhases(ctx, phases, onPhase) {

@@ -28410,11 +28410,18 @@ function tailLines(text, count) {
         return lines.join('\n');
     return [`[… ${lines.length - count} earlier lines …]`, ...lines.slice(-count)].join('\n');
 }
-const exitsWith = (code) => r => {
+/** The command started and ended by itself (no timeout): checked before anything is read from it. */
+const completes = r => {
     if (r.spawnError)
         return `the command could not be started: ${r.spawnError}`;
     if (r.timedOut)
         return `timed out after ${Math.round(r.durationMs / 1000)} s (the process tree was killed)`;
+    return undefined;
+};
+const exitsWith = (code) => r => {
+    const incomplete = completes(r);
+    if (incomplete)
+        return incomplete;
     if (r.exitCode === code)
         return undefined;
     const how = r.exitCode === null ? `was killed by ${r.signal}` : `exited with ${r.exitCode}`;
@@ -28432,7 +28439,6 @@ const stderrOnly = (...allowed) => r => {
 };
 const stderrEmpty = () => stderrOnly();
 /** Some line of `stream` (plain, without glyphs) must match `pattern`. */
-const lineMatches = (stream, pattern, what) => r => checks_plainLines(r[stream]).some(line => pattern.test(line)) ? undefined : `expected ${what} on ${stream} (${pattern})`;
 function firstMatch(text, pattern) {
     for (const line of checks_plainLines(text)) {
         const m = line.match(pattern);
@@ -28441,6 +28447,7 @@ function firstMatch(text, pattern) {
     }
     return undefined;
 }
+const lineMatches = (stream, pattern, what) => r => firstMatch(r[stream], pattern) ? undefined : `expected ${what} on ${stream} (${pattern})`;
 /** Parses stdout as JSON; the error message says what stdout held instead. */
 function parseJsonStdout(r) {
     const text = r.stdout.trim();
@@ -28747,6 +28754,7 @@ function rootForms(root) {
 function sandboxAt(root) {
     return layout(root);
 }
+/** True when `child` lies strictly below `parent`. */
 function isInside(child, parent) {
     const rel = external_node_path_default().relative(parent, child);
     return rel !== '' && !rel.startsWith('..') && !external_node_path_default().isAbsolute(rel);

@@ -43,8 +43,8 @@ export function packFixture(options: FixtureOptions = {}): string {
     .digest('hex')
     .slice(0, 12)
   const out = path.join(CACHE, 'tarballs', key)
-  const existing = existsSync(out) ? path.join(out, `kaelio-ktx-${version}.tgz`) : ''
-  if (existing && existsSync(existing)) return existing
+  const wanted = path.join(out, `kaelio-ktx-${version}.tgz`)
+  if (existsSync(wanted)) return wanted
 
   const work = path.join(CACHE, 'fixture-src', key)
   rmSync(work, { recursive: true, force: true })
@@ -59,7 +59,6 @@ export function packFixture(options: FixtureOptions = {}): string {
   mkdirSync(out, { recursive: true })
   const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', out], { cwd: work, encoding: 'utf8' }).trim().split('\n').pop()!
   const packed = path.join(out, name)
-  const wanted = path.join(out, `kaelio-ktx-${version}.tgz`)
   if (packed !== wanted) cpSync(packed, wanted)
   return wanted
 }

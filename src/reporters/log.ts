@@ -10,6 +10,7 @@ import { formatDuration, STATUS_MARK } from './format.js'
  */
 export function actionLog(): SmokeLog {
   let token = ''
+  let atLineStart = true
   return {
     startPhase(name, title) {
       core.startGroup(`${name}: ${title}`)
@@ -25,9 +26,11 @@ export function actionLog(): SmokeLog {
     },
     output(text) {
       process.stdout.write(text)
+      atLineStart = text.endsWith('\n')
     },
     commandFinished(result: CommandResult) {
-      process.stdout.write('\n')
+      if (!atLineStart) process.stdout.write('\n')
+      atLineStart = true
       core.info(`::${token}::`)
       const how = result.timedOut ? 'timed out' : result.exitCode === null ? `killed by ${result.signal}` : `exit ${result.exitCode}`
       core.info(`(${how} in ${formatDuration(result.durationMs)})`)
