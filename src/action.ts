@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import path from 'node:path'
+import { disposeSandbox, stopWhatTheRunStarted } from './cleanup.js'
 import { InputError, parseInputs } from './inputs.js'
 import { PHASES } from './phases.js'
 import { killActiveCommands } from './process.js'
@@ -9,6 +10,7 @@ import { writeReport } from './reporters/report.js'
 import { summaryMarkdown } from './reporters/summary.js'
 import { tempParent } from './sandbox.js'
 import { newContext, runPhases, type PhaseName, type SmokeResult } from './smoke.js'
+import { STATE } from './state.js'
 
 /** Runs a reporter; a failing one becomes a warning and never hides the smoke's result. */
 function safely(what: string, fn: () => unknown): Promise<void> {
@@ -20,26 +22,57 @@ function safely(what: string, fn: () => unknown): Promise<void> {
     )
 }
 
-/** The main step: parse inputs, run the phases, report. Returns the process exit code. */
+/** Sets outputs; a GITHUB_OUTPUT that cannot be written is a warning, not a crash. */
+function setOutputs(values: Record<string, string>): void {
+  try {
+    for (const [name, value] of Object.entries(values)) core.setOutput(name, value)
+  } catch (error) {
+    core.warning(`Could not write the step outputs: ${(error as Error).message}`)
+  }
+}
+
+/**
+ * GITHUB_STATE for the post step, kept in memory as well. When the file cannot be written the post
+ * step will not know the sandbox, so main cleans up fully itself (`lost` tells it to).
+ */
+function stateStore(): { save: (name: string, value: string) => void; get: (name: string) => string | undefined; lost: () => boolean } {
+  const values = new Map<string, string>()
+  let lost = false
+  return {
+    save(name, value) {
+      values.set(name, value)
+      try {
+        core.saveState(name, value)
+      } catch (error) {
+        if (!lost) core.warning(`Could not save state for the post step (${(error as Error).message}); the main step cleans up itself.`)
+        lost = true
+      }
+    },
+    get: name => values.get(name),
+    lost: () => lost
+  }
+}
+
+/** The main step: parse inputs, run the phases, stop what they started, report. Returns the exit code. */
 export async function run(): Promise<number> {
   let inputs
   try {
     inputs = parseInputs(name => core.getInput(name))
   } catch (error) {
-    for (const [name, value] of Object.entries(outputsBeforeAnyPhase())) core.setOutput(name, value)
+    setOutputs(outputsBeforeAnyPhase())
     core.setFailed(error instanceof InputError ? error.message : `Could not read the inputs: ${(error as Error).message}`)
     return 1
   }
 
-  const ctx = newContext(inputs, actionLog(), (name, value) => core.saveState(name, value), process.env.GITHUB_WORKSPACE || process.cwd())
-  core.saveState('run-id', ctx.runId)
-  core.saveState('keep-sandbox', String(inputs.keepSandbox))
+  const state = stateStore()
+  const ctx = newContext(inputs, actionLog(), state.save, process.env.GITHUB_WORKSPACE || process.cwd())
+  state.save(STATE.runId, ctx.runId)
+  state.save(STATE.keepSandbox, String(inputs.keepSandbox))
 
   let current: PhaseName | undefined
   const onSignal = (signal: NodeJS.Signals): void => {
     killActiveCommands()
-    core.setOutput('result', 'failed')
-    core.setOutput('failed-phase', current ?? '')
+    setOutputs({ result: 'failed', 'failed-phase': current ?? '' })
     core.setFailed(`Cancelled (${signal}) during phase ${current ?? '(before the first phase)'}; the post step cleans up.`)
     process.exit(1)
   }
@@ -47,11 +80,19 @@ export async function run(): Promise<number> {
   process.once('SIGTERM', onSignal)
 
   const result: SmokeResult = await runPhases(ctx, PHASES, name => (current = name))
+
+  // Nothing the run started outlives the main step, whatever the phases left behind.
+  if (result.sandbox) {
+    const root = result.sandbox.root
+    await safely('cleanup', async () => {
+      for (const line of await stopWhatTheRunStarted(root, state.get)) core.info(`cleanup: ${line}`)
+      if (state.lost()) disposeSandbox(root, ctx.runId, inputs.keepSandbox)
+    })
+  }
+
   const reportPath = path.join(tempParent(), `ktx-smoke-report-${ctx.runId}.json`)
   await safely('JSON report', () => writeReport(reportPath, result, inputs))
-  await safely('step outputs', () => {
-    for (const [name, value] of Object.entries(outputsOf(result, reportPath))) core.setOutput(name, value)
-  })
+  setOutputs(outputsOf(result, reportPath))
   await safely('job summary', () => core.summary.addRaw(summaryMarkdown(result)).write())
 
   if (result.result === 'passed') {

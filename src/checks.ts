@@ -19,9 +19,18 @@ export function plainLines(text: string): string[] {
 }
 
 export function tailLines(text: string, count: number): string {
-  const lines = text.replace(/\s+$/, '').split(/\r?\n/)
+  const lines = text.replace(/\s+$/, '').split(/\r?\n/).map(clipLine)
   if (lines.length <= count) return lines.join('\n')
   return [`[… ${lines.length - count} earlier lines …]`, ...lines.slice(-count)].join('\n')
+}
+
+/** Longer lines keep their head and tail, so that a CLI's one-line megabyte stays readable. */
+const LINE_LIMIT = 2000
+
+function clipLine(line: string): string {
+  if (line.length <= LINE_LIMIT) return line
+  const half = LINE_LIMIT / 2
+  return `${line.slice(0, half)}[… ${line.length - LINE_LIMIT} characters …]${line.slice(-half)}`
 }
 
 /** The command started and ended by itself (no timeout): checked before anything is read from it. */

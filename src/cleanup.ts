@@ -1,10 +1,11 @@
 import * as core from '@actions/core'
-import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { stopDaemon } from './daemon.js'
 import { killTree } from './process.js'
-import { removeSandbox, rootForms, sandboxAt } from './sandbox.js'
+import { processesMentioning } from './processes.js'
+import { STATE } from './state.js'
+import { refuseRemoval, removeSandbox, rootForms, sandboxAt } from './sandbox.js'
 
 function pidOf(value: string | undefined): number | undefined {
   return value && /^\d+$/.test(value.trim()) ? Number(value) : undefined
@@ -21,56 +22,62 @@ function statePid(projectDir: string): number | undefined {
   }
 }
 
-/** Processes whose command line runs something from inside the sandbox (POSIX). */
-function processesUnder(root: string): number[] {
-  if (process.platform === 'win32') return []
-  const forms = rootForms(root)
-  let listing = ''
-  try {
-    listing = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 })
-  } catch {
-    return []
-  }
-  return listing
-    .split('\n')
-    .map(line => line.trim().match(/^(\d+)\s+(.*)$/))
-    .filter((m): m is RegExpMatchArray => m !== null && forms.some(form => m[2].includes(form)) && Number(m[1]) !== process.pid)
-    .map(m => Number(m[1]))
-}
-
 /**
- * The post step: stop every daemon the run started, kill anything still running from the sandbox,
- * then remove the sandbox unless keep-sandbox. Problems are warnings; the job never fails here.
+ * Stops every daemon the run started (the pids it saw, and the one ktx's state file names) and
+ * kills anything else still running from the sandbox. Returns what it did, one line per action;
+ * nothing when everything had already ended.
  */
-export async function cleanup(): Promise<void> {
-  const root = core.getState('sandbox')
-  const runId = core.getState('run-id')
-  if (!root || !runId) {
-    core.info('Nothing to clean up: the main step created no sandbox.')
-    return
-  }
-  const sandbox = sandboxAt(root)
+export async function stopWhatTheRunStarted(root: string, state: (name: string) => string | undefined): Promise<string[]> {
+  const lines: string[] = []
   const pids = new Set(
-    [pidOf(core.getState('daemon-pid')), pidOf(core.getState('daemon-pid-2')), statePid(sandbox.projectDir)].filter(
+    [pidOf(state(STATE.daemonPid)), pidOf(state(STATE.secondDaemonPid)), statePid(sandboxAt(root).projectDir)].filter(
       (pid): pid is number => pid !== undefined
     )
   )
   for (const pid of pids) {
     try {
-      core.info(await stopDaemon(pid, root))
+      const done = await stopDaemon(pid, root)
+      if (!done.endsWith('already gone')) lines.push(done)
     } catch (error) {
-      core.warning(`Could not stop daemon pid ${pid}: ${(error as Error).message}`)
+      lines.push(`could not stop daemon pid ${pid}: ${(error as Error).message}`)
     }
   }
-  const strays = processesUnder(root)
+  const strays = processesMentioning(rootForms(root)).map(p => p.pid)
   for (const pid of strays) killTree(pid, 'SIGKILL')
-  if (strays.length > 0) core.info(`killed ${strays.length} leftover process(es) running from the sandbox: ${strays.join(', ')}`)
+  if (strays.length > 0) lines.push(`killed ${strays.length} leftover process(es) running from the sandbox: ${strays.join(', ')}`)
+  return lines
+}
 
-  if (core.getState('keep-sandbox') === 'true') {
+/** Removes the sandbox unless keep-sandbox; says what it did. Never deletes what the run did not create. */
+export function disposeSandbox(root: string, runId: string, keep: boolean): void {
+  if (keep) {
     core.info(`keep-sandbox is true: the sandbox stays at ${root}`)
     return
   }
   const refusal = removeSandbox(root, runId)
   if (refusal) core.warning(`Left the sandbox in place: ${refusal}.`)
   else core.info(`removed the sandbox ${root}`)
+}
+
+/**
+ * The post step: stop whatever of the run still runs (after a cancellation or a crash of main),
+ * then remove the sandbox unless keep-sandbox. Problems are warnings; the job never fails here.
+ */
+export async function cleanup(): Promise<void> {
+  const root = core.getState(STATE.sandbox)
+  const runId = core.getState(STATE.runId)
+  if (!root || !runId) {
+    core.info('Nothing to clean up: the main step created no sandbox.')
+    return
+  }
+  // Stop and remove only by a sandbox that provably is this run's: never by a path it merely names.
+  const refusal = refuseRemoval(root, runId)
+  if (refusal) {
+    core.warning(`Nothing was stopped or removed: the saved sandbox path is not this run's sandbox (${refusal}).`)
+    return
+  }
+  const lines = await stopWhatTheRunStarted(root, name => core.getState(name))
+  for (const line of lines) core.info(line)
+  if (lines.length === 0) core.info('no process of the run was left running')
+  disposeSandbox(root, runId, core.getState(STATE.keepSandbox) === 'true')
 }

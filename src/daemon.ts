@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process'
 import net from 'node:net'
 import { plainLines } from './checks.js'
 import { isProcessGone, killTree, waitFor } from './process.js'
+import { listProcesses, processesMentioning } from './processes.js'
 import { rootForms } from './sandbox.js'
 
 /** The `key: value` lines `start` prints after its message (contract §6). */
@@ -62,26 +62,16 @@ export function portRefuses(url: string, timeoutMs = 1000): Promise<boolean> {
   })
 }
 
-/** The command line of a live process, or undefined (POSIX `ps`; Windows has no cheap equivalent). */
-function commandLine(pid: number): string | undefined {
-  if (process.platform === 'win32') return undefined
-  try {
-    return execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-  } catch {
-    return undefined
-  }
-}
-
 /**
- * Stops a daemon this run started: its process group, then the pid, SIGTERM then SIGKILL.
- * On POSIX it first makes sure the pid still runs something from `sandboxRoot`, so that a pid
- * reused by an unrelated process is never touched. Returns what it did, for the log.
+ * Stops a daemon this run started: its process tree, SIGTERM then SIGKILL. It first makes sure
+ * the pid still runs something from `sandboxRoot`, so that a pid reused by an unrelated process is
+ * never touched. Returns what it did, for the log.
  */
 export async function stopDaemon(pid: number, sandboxRoot: string): Promise<string> {
   if (isProcessGone(pid)) return `daemon pid ${pid} is already gone`
-  const cmd = commandLine(pid)
-  if (process.platform !== 'win32' && (cmd === undefined || !rootForms(sandboxRoot).some(root => cmd.includes(root)))) {
-    return `pid ${pid} no longer runs the sandbox's daemon (${cmd ?? 'no command line'}); left alone`
+  const listing = listProcesses().filter(p => p.pid === pid)
+  if (processesMentioning(rootForms(sandboxRoot), listing).length === 0) {
+    return `pid ${pid} no longer runs the sandbox's daemon (${listing[0]?.command ?? 'no command line'}); left alone`
   }
   killTree(pid, 'SIGTERM')
   if (await waitFor(() => isProcessGone(pid), 5000)) return `stopped daemon pid ${pid}`

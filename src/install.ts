@@ -48,17 +48,8 @@ export async function checkNode(tarball: TarballInfo, scope: PhaseScope): Promis
   }
 }
 
-/**
- * Writes a throwaway project whose only dependency is a copy of the tarball, and installs it with
- * the chosen package manager. Returns the path of the installed `ktx` bin.
- */
-export async function installTarball(
-  manager: PackageManager,
-  tarball: TarballInfo,
-  sandbox: Sandbox,
-  timeoutSec: number,
-  scope: PhaseScope
-): Promise<string> {
+/** The package manager on PATH, with a hint on how to get it when it is not there. */
+export async function findPackageManager(manager: PackageManager, scope: PhaseScope): Promise<string> {
   const tool = await findTool(
     manager,
     manager === 'pnpm'
@@ -66,7 +57,21 @@ export async function installTarball(
       : 'Use actions/setup-node before this step.'
   )
   scope.note(`${manager} ${await toolVersion(tool)} (${tool})`)
+  return tool
+}
 
+/**
+ * Writes a throwaway project whose only dependency is a copy of the tarball, and installs it with
+ * the package manager `tool` (npm or pnpm). Returns the path of the installed `ktx` bin.
+ */
+export async function installTarball(
+  manager: PackageManager,
+  tool: string,
+  tarball: TarballInfo,
+  sandbox: Sandbox,
+  timeoutSec: number,
+  scope: PhaseScope
+): Promise<string> {
   const dir = sandbox.installDir
   const local = 'ktx-under-test.tgz'
   copyFileSync(tarball.path, path.join(dir, local))

@@ -19,10 +19,11 @@ import {
 } from './checks.js'
 import { fetchHealth, parseDaemonLines, portRefuses } from './daemon.js'
 import { CHECK_LABELS, GENERATIONS, ORDERS_YAML, PROBE_ORDER, slQuery, type Generation, type RuntimeStatus } from './generations.js'
-import { checkNode, installTarball } from './install.js'
+import { checkNode, findPackageManager, installTarball } from './install.js'
 import { isProcessGone, type CommandResult, waitFor } from './process.js'
 import { createSandbox, isInside } from './sandbox.js'
 import type { Phase, PhaseScope, SmokeContext } from './smoke.js'
+import { STATE } from './state.js'
 import { inspectTarball, resolveTarball } from './tarball.js'
 import { countOrders, writeWarehouse } from './warehouse.js'
 
@@ -115,13 +116,14 @@ export const PHASES: Phase[] = [
       ctx.facts.tarball = tarball
       s.note(`tarball: ${file} (${tarball.name}@${tarball.version})`)
       await checkNode(tarball, s)
+      const tool = await findPackageManager(ctx.inputs.packageManager, s)
       const sandbox = createSandbox(ctx.runId)
       ctx.sandbox = sandbox
-      ctx.saveState('sandbox', sandbox.root)
+      ctx.saveState(STATE.sandbox, sandbox.root)
       s.note(`sandbox: ${sandbox.root}`)
       ctx.facts.runtimeRoot = sandbox.runtimeRoot
       ctx.defaultRootMark = defaultRootMark(tarball.version)
-      ctx.ktxBin = await installTarball(ctx.inputs.packageManager, tarball, sandbox, ctx.inputs.installTimeoutSec, s)
+      ctx.ktxBin = await installTarball(ctx.inputs.packageManager, tool, tarball, sandbox, ctx.inputs.installTimeoutSec, s)
     }
   },
   {
@@ -286,7 +288,7 @@ export const PHASES: Phase[] = [
       const r = await s.ktx(g.start, [])
       const info = parseDaemonLines(r.stdout)
       // Recorded before anything is checked: the post step must stop it whatever happens next.
-      if (info.pid) ctx.saveState('daemon-pid', String(info.pid))
+      if (info.pid) ctx.saveState(STATE.daemonPid, String(info.pid))
       verify(r, daemonLines(g.messages.started, 'Started … daemon'))
       const { url, pid } = info as { url: string; pid: number }
       ctx.facts.daemon = { url, pid, statePath: info.state }
@@ -311,7 +313,7 @@ export const PHASES: Phase[] = [
       const first = ctx.facts.daemon!
       const r = await s.ktx(g.start, [])
       const info = parseDaemonLines(r.stdout)
-      if (info.pid && info.pid !== first.pid) ctx.saveState('daemon-pid-2', String(info.pid))
+      if (info.pid && info.pid !== first.pid) ctx.saveState(STATE.secondDaemonPid, String(info.pid))
       verify(r, daemonLines(g.messages.reused, 'Using existing … daemon'))
       expect(info.pid === first.pid, `the second start reports pid ${info.pid}, the first ${first.pid}: a new daemon was launched`, r)
       expect(info.url === first.url, `the second start reports ${info.url}, the first ${first.url}`, r)

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ADMIN } from '../../src/generations.js'
 import { formatDuration } from '../../src/reporters/format.js'
-import { OUTPUT_LIMIT, outputsBeforeAnyPhase, outputsOf } from '../../src/reporters/outputs.js'
+import { OUTPUT_LIMIT, outputsBeforeAnyPhase, outputsOf, trimJsonOutput } from '../../src/reporters/outputs.js'
 import { reportOf } from '../../src/reporters/report.js'
 import { SUMMARY_LIMIT, summaryMarkdown } from '../../src/reporters/summary.js'
 import { parseInputs } from '../../src/inputs.js'
@@ -66,12 +66,26 @@ describe('outputs', () => {
     assert.equal(out['daemon-url'], '')
   })
 
-  it('trims a huge status with a visible marker', () => {
+  it('trims a huge status that is not JSON with a visible marker', () => {
     const run = smoke()
     run.facts.statusJson = 'x'.repeat(OUTPUT_LIMIT + 10)
     const value = outputsOf(run, '/r')['runtime-status']
     assert.ok(value.endsWith('…[trimmed]'))
     assert.equal(value.length, OUTPUT_LIMIT + '…[trimmed]'.length)
+  })
+
+  it('trims a huge status JSON into valid JSON, long strings and arrays marked', () => {
+    const status = { kind: 'ready', detail: 'ok', installLog: 'y'.repeat(3 * OUTPUT_LIMIT), checks: Array.from({ length: 500 }, (_, i) => ({ id: i })) }
+    const value = trimJsonOutput(JSON.stringify(status))
+    assert.ok(value.length <= OUTPUT_LIMIT)
+    const parsed = JSON.parse(value)
+    assert.equal(parsed.kind, 'ready')
+    assert.equal(parsed.detail, 'ok')
+    assert.equal(parsed.installLog, `${'y'.repeat(2048)}…[trimmed ${3 * OUTPUT_LIMIT - 2048} characters]`)
+    assert.equal(parsed.checks.length, 51)
+    assert.deepEqual(parsed.checks[50], '…[trimmed 450 items]')
+    const small = JSON.stringify({ kind: 'missing' })
+    assert.equal(trimJsonOutput(small), small)
   })
 })
 
@@ -132,6 +146,21 @@ describe('report and messages', () => {
         'stdout: (empty)'
       ].join('\n')
     )
+  })
+
+  it('a failure message keeps the head and tail of a megabyte line', () => {
+    const line = `start ${'z'.repeat(1024 * 1024)} the CLI's last words`
+    const message = failureMessage('runtime-checks', 'runtime check(s) failed', {
+      display: 'ktx admin runtime status',
+      exitCode: 0,
+      signal: null,
+      stdout: line,
+      stderr: '',
+      durationMs: 10,
+      timedOut: false
+    })
+    assert.ok(message.length < 4000, `the message holds ${message.length} characters`)
+    assert.match(message, /start z+\[… \d+ characters …\]z+ the CLI's last words/)
   })
 
   it('formats durations', () => {

@@ -34113,7 +34113,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 2876:
+/***/ 9457:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34123,109 +34123,15 @@ __nccwpck_require__.d(__webpack_exports__, {
 });
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 11 modules
-var core = __nccwpck_require__(3360);
+var lib_core = __nccwpck_require__(3360);
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var semver = __nccwpck_require__(2088);
-var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
-;// CONCATENATED MODULE: ./src/inputs.ts
-
-const PACKAGE_MANAGERS = ['npm', 'pnpm'];
-const GENERATION_CHOICES = ['auto', 'admin', 'runtime'];
-/** Runtime features the ktx CLI knows (contract §3). */
-const FEATURES = ['core', 'local-embeddings'];
-/** Bounds for the timeout inputs, in seconds: at least one second, at most six hours (a job's limit). */
-const TIMEOUT_RANGE = { min: 1, max: 21600 };
-class InputError extends Error {
-    input;
-    constructor(input, message) {
-        super(message);
-        this.input = input;
-        this.name = 'InputError';
-    }
-}
-const DEFAULTS = {
-    'package-manager': 'npm',
-    'cli-generation': 'auto',
-    'expected-version': '',
-    features: 'core',
-    daemon: 'true',
-    'phase-timeout': '120',
-    'install-timeout': '900',
-    'keep-sandbox': 'false',
-    'fail-on-error': 'true'
-};
-function raw(read, name) {
-    const value = read(name).trim();
-    if (value !== '')
-        return value;
-    return DEFAULTS[name] ?? '';
-}
-function oneOf(read, name, valid) {
-    const value = raw(read, name);
-    if (valid.includes(value))
-        return value;
-    throw new InputError(name, `Invalid ${name}: "${value}". Valid values: ${valid.join(', ')}.`);
-}
-function bool(read, name) {
-    const value = raw(read, name);
-    if (value === 'true')
-        return true;
-    if (value === 'false')
-        return false;
-    throw new InputError(name, `Invalid ${name}: "${value}". Valid values: true, false.`);
-}
-function seconds(read, name) {
-    const value = raw(read, name);
-    const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-    if (Number.isInteger(n) && n >= TIMEOUT_RANGE.min && n <= TIMEOUT_RANGE.max)
-        return n;
-    throw new InputError(name, `Invalid ${name}: "${value}". Expected a whole number of seconds from ${TIMEOUT_RANGE.min} to ${TIMEOUT_RANGE.max}.`);
-}
-function features(read) {
-    const value = raw(read, 'features');
-    const list = [...new Set(value.split(/[\s,]+/).filter(Boolean))];
-    const unknown = list.filter(f => !FEATURES.includes(f));
-    if (list.length === 0 || unknown.length > 0) {
-        throw new InputError('features', `Invalid features: "${value}". Valid values (comma or space separated): ${FEATURES.join(', ')}.`);
-    }
-    return list;
-}
-function expectedVersion(read) {
-    const value = raw(read, 'expected-version').replace(/^v(?=\d)/, '');
-    if (value === '' || semver_default().valid(value) === value)
-        return value;
-    throw new InputError('expected-version', `Invalid expected-version: "${value}". Expected a semver version such as 0.12.0, or empty to skip the check.`);
-}
-/** Parses every input; throws an InputError naming the first bad one. */
-function parseInputs(read) {
-    const tarball = read('tarball').trim();
-    if (tarball === '') {
-        throw new InputError('tarball', 'Input required and not supplied: tarball. Give the path (or a glob matching exactly one file) of the packed @kaelio/ktx .tgz.');
-    }
-    return {
-        tarball,
-        packageManager: oneOf(read, 'package-manager', PACKAGE_MANAGERS),
-        cliGeneration: oneOf(read, 'cli-generation', GENERATION_CHOICES),
-        expectedVersion: expectedVersion(read),
-        features: features(read),
-        daemon: bool(read, 'daemon'),
-        phaseTimeoutSec: seconds(read, 'phase-timeout'),
-        installTimeoutSec: seconds(read, 'install-timeout'),
-        keepSandbox: bool(read, 'keep-sandbox'),
-        failOnError: bool(read, 'fail-on-error')
-    };
-}
-
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
 ;// CONCATENATED MODULE: ./src/checks.ts
 /** Strips colour codes and the spinner glyph (`◐  `, `◇  `, `■  `) that starts a line. */
 function plainLine(line) {
@@ -34241,10 +34147,18 @@ function plainLines(text) {
         .filter(line => line.trim() !== '');
 }
 function tailLines(text, count) {
-    const lines = text.replace(/\s+$/, '').split(/\r?\n/);
+    const lines = text.replace(/\s+$/, '').split(/\r?\n/).map(clipLine);
     if (lines.length <= count)
         return lines.join('\n');
     return [`[… ${lines.length - count} earlier lines …]`, ...lines.slice(-count)].join('\n');
+}
+/** Longer lines keep their head and tail, so that a CLI's one-line megabyte stays readable. */
+const LINE_LIMIT = 2000;
+function clipLine(line) {
+    if (line.length <= LINE_LIMIT)
+        return line;
+    const half = LINE_LIMIT / 2;
+    return `${line.slice(0, half)}[… ${line.length - LINE_LIMIT} characters …]${line.slice(-half)}`;
 }
 /** The command started and ended by itself (no timeout): checked before anything is read from it. */
 const completes = r => {
@@ -34342,9 +34256,6 @@ function parseCheckLines(text) {
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
 ;// CONCATENATED MODULE: ./src/process.ts
 
 
@@ -34452,8 +34363,8 @@ function runCommand(spec) {
         });
         const timer = setTimeout(() => {
             timedOut = true;
-            process_killTree(child.pid, 'SIGTERM');
-            setTimeout(() => process_killTree(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+            killTree(child.pid, 'SIGTERM');
+            setTimeout(() => killTree(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
         }, spec.timeoutMs);
         const finish = () => {
             if (settled)
@@ -34463,7 +34374,7 @@ function runCommand(spec) {
             active.delete(child);
             // Whatever the command left behind in its group goes with it.
             if (timedOut)
-                process_killTree(child.pid, 'SIGKILL');
+                killTree(child.pid, 'SIGKILL');
             resolve({
                 display,
                 exitCode,
@@ -34493,7 +34404,7 @@ function runCommand(spec) {
     });
 }
 /** Kills a process and its whole tree: the process group on POSIX, `taskkill /T` on Windows. */
-function process_killTree(pid, signal = 'SIGKILL') {
+function killTree(pid, signal = 'SIGKILL') {
     if (!pid)
         return;
     if (IS_WINDOWS) {
@@ -34516,10 +34427,10 @@ function process_killTree(pid, signal = 'SIGKILL') {
 /** Kills every command still running; used when the action itself is cancelled. */
 function killActiveCommands() {
     for (const child of active)
-        process_killTree(child.pid, 'SIGKILL');
+        killTree(child.pid, 'SIGKILL');
 }
 /** True once the process no longer exists; a zombie (Linux state Z) counts as gone. */
-function process_isProcessGone(pid) {
+function isProcessGone(pid) {
     try {
         process.kill(pid, 0);
     }
@@ -34540,7 +34451,7 @@ function process_isProcessGone(pid) {
 }
 const sleep = (ms) => new Promise(r => setTimeout(r, ms));
 /** Polls `condition` every 100 ms until it holds or `timeoutMs` passes; returns whether it held. */
-async function process_waitFor(condition, timeoutMs) {
+async function waitFor(condition, timeoutMs) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
         if (await condition())
@@ -34551,6 +34462,63 @@ async function process_waitFor(condition, timeoutMs) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/processes.ts
+
+const LIST_OPTIONS = {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 64 * 1024 * 1024,
+    windowsHide: true
+};
+/** Parses `ps -axo pid=,command=` (Linux and macOS). */
+function parsePsListing(text) {
+    return text
+        .split('\n')
+        .map(line => line.trim().match(/^(\d+)\s+(.*)$/))
+        .filter((m) => m !== null)
+        .map(m => ({ pid: Number(m[1]), command: m[2] }));
+}
+/** Parses PowerShell's `Get-CimInstance Win32_Process | Select ProcessId, CommandLine | ConvertTo-Json`. */
+function parseCimListing(text) {
+    if (text.trim() === '')
+        return [];
+    const data = JSON.parse(text);
+    const rows = (Array.isArray(data) ? data : [data]);
+    return rows
+        .filter(row => typeof row?.ProcessId === 'number' && typeof row.CommandLine === 'string')
+        .map(row => ({ pid: row.ProcessId, command: row.CommandLine }));
+}
+/**
+ * Every process with its command line: `ps` on Linux and macOS, CIM through PowerShell on
+ * Windows. An empty list when the listing cannot be had (the callers then only use known pids).
+ */
+function listProcesses() {
+    try {
+        if (process.platform === 'win32') {
+            const script = 'Get-CimInstance Win32_Process | Select-Object ProcessId, CommandLine | ConvertTo-Json -Compress';
+            return parseCimListing((0,external_node_child_process_namespaceObject.execFileSync)('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], LIST_OPTIONS));
+        }
+        return parsePsListing((0,external_node_child_process_namespaceObject.execFileSync)('ps', ['-axo', 'pid=,command='], LIST_OPTIONS));
+    }
+    catch {
+        return [];
+    }
+}
+/** Processes (other than this one) whose command line mentions one of `forms` (a directory, say). */
+function processesMentioning(forms, listing = listProcesses()) {
+    const lower = process.platform === 'win32';
+    const wanted = forms.map(f => (lower ? f.toLowerCase() : f));
+    return listing.filter(p => {
+        if (p.pid === process.pid)
+            return false;
+        const command = lower ? p.command.toLowerCase() : p.command;
+        return wanted.some(form => command.includes(form));
+    });
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
 ;// CONCATENATED MODULE: ./src/sandbox.ts
 
 
@@ -34581,9 +34549,9 @@ function createSandbox(runId) {
     return sandbox;
 }
 /** The sandbox root as given and as resolved (macOS temp paths show up as /private/var/… in ps). */
-function sandbox_rootForms(root) {
+function rootForms(root) {
     try {
-        return [...new Set([root, realpathSync(root)])];
+        return [...new Set([root, (0,external_node_fs_namespaceObject.realpathSync)(root)])];
     }
     catch {
         return [root];
@@ -34601,12 +34569,12 @@ function isInside(child, parent) {
  * Why `root` must not be removed, or undefined when it is this run's own sandbox: it must lie
  * inside the temp parent and carry the marker written for `runId`.
  */
-function refuseRemoval(root, runId) {
+function sandbox_refuseRemoval(root, runId) {
     let real;
     let parent;
     try {
-        real = realpathSync(root);
-        parent = realpathSync(tempParent());
+        real = (0,external_node_fs_namespaceObject.realpathSync)(root);
+        parent = (0,external_node_fs_namespaceObject.realpathSync)(tempParent());
     }
     catch {
         return `${root} does not exist`;
@@ -34614,7 +34582,7 @@ function refuseRemoval(root, runId) {
     if (!isInside(real, parent))
         return `${root} is not inside ${tempParent()}`;
     try {
-        const marker = JSON.parse(readFileSync(path.join(real, MARKER_FILE), 'utf8'));
+        const marker = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(external_node_path_default().join(real, MARKER_FILE), 'utf8'));
         if (marker.tag !== MARKER_TAG || marker.runId !== runId)
             return `${root} carries another run's marker`;
     }
@@ -34625,10 +34593,10 @@ function refuseRemoval(root, runId) {
 }
 /** Removes this run's sandbox; returns why not when it is not provably ours. */
 function removeSandbox(root, runId) {
-    const refusal = refuseRemoval(root, runId);
+    const refusal = sandbox_refuseRemoval(root, runId);
     if (refusal)
         return refusal;
-    rmSync(root, { recursive: true, force: true, maxRetries: 3, retryDelay: 200 });
+    (0,external_node_fs_namespaceObject.rmSync)(root, { recursive: true, force: true, maxRetries: 3, retryDelay: 200 });
     return undefined;
 }
 
@@ -34693,28 +34661,17 @@ function portRefuses(url, timeoutMs = 1000) {
         socket.once('error', error => done(error.code === 'ECONNREFUSED'));
     });
 }
-/** The command line of a live process, or undefined (POSIX `ps`; Windows has no cheap equivalent). */
-function commandLine(pid) {
-    if (process.platform === 'win32')
-        return undefined;
-    try {
-        return execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    }
-    catch {
-        return undefined;
-    }
-}
 /**
- * Stops a daemon this run started: its process group, then the pid, SIGTERM then SIGKILL.
- * On POSIX it first makes sure the pid still runs something from `sandboxRoot`, so that a pid
- * reused by an unrelated process is never touched. Returns what it did, for the log.
+ * Stops a daemon this run started: its process tree, SIGTERM then SIGKILL. It first makes sure
+ * the pid still runs something from `sandboxRoot`, so that a pid reused by an unrelated process is
+ * never touched. Returns what it did, for the log.
  */
 async function stopDaemon(pid, sandboxRoot) {
     if (isProcessGone(pid))
         return `daemon pid ${pid} is already gone`;
-    const cmd = commandLine(pid);
-    if (process.platform !== 'win32' && (cmd === undefined || !rootForms(sandboxRoot).some(root => cmd.includes(root)))) {
-        return `pid ${pid} no longer runs the sandbox's daemon (${cmd ?? 'no command line'}); left alone`;
+    const listing = listProcesses().filter(p => p.pid === pid);
+    if (processesMentioning(rootForms(sandboxRoot), listing).length === 0) {
+        return `pid ${pid} no longer runs the sandbox's daemon (${listing[0]?.command ?? 'no command line'}); left alone`;
     }
     killTree(pid, 'SIGTERM');
     if (await waitFor(() => isProcessGone(pid), 5000))
@@ -34725,6 +34682,196 @@ async function stopDaemon(pid, sandboxRoot) {
     return `daemon pid ${pid} survived SIGKILL`;
 }
 
+;// CONCATENATED MODULE: ./src/state.ts
+/** What main remembers for the post step (GITHUB_STATE). */
+const state_STATE = {
+    runId: 'run-id',
+    keepSandbox: 'keep-sandbox',
+    sandbox: 'sandbox',
+    daemonPid: 'daemon-pid',
+    secondDaemonPid: 'daemon-pid-2'
+};
+
+;// CONCATENATED MODULE: ./src/cleanup.ts
+
+
+
+
+
+
+
+
+function pidOf(value) {
+    return value && /^\d+$/.test(value.trim()) ? Number(value) : undefined;
+}
+/** The daemon pid ktx recorded in the fixture project's state file, if any (contract §6). */
+function statePid(projectDir) {
+    const file = external_node_path_default().join(projectDir, '.ktx', 'runtime', 'daemon.json');
+    if (!(0,external_node_fs_namespaceObject.existsSync)(file))
+        return undefined;
+    try {
+        return pidOf(String(JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8')).pid));
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Stops every daemon the run started (the pids it saw, and the one ktx's state file names) and
+ * kills anything else still running from the sandbox. Returns what it did, one line per action;
+ * nothing when everything had already ended.
+ */
+async function stopWhatTheRunStarted(root, state) {
+    const lines = [];
+    const pids = new Set([pidOf(state(state_STATE.daemonPid)), pidOf(state(state_STATE.secondDaemonPid)), statePid(sandboxAt(root).projectDir)].filter((pid) => pid !== undefined));
+    for (const pid of pids) {
+        try {
+            const done = await stopDaemon(pid, root);
+            if (!done.endsWith('already gone'))
+                lines.push(done);
+        }
+        catch (error) {
+            lines.push(`could not stop daemon pid ${pid}: ${error.message}`);
+        }
+    }
+    const strays = processesMentioning(rootForms(root)).map(p => p.pid);
+    for (const pid of strays)
+        killTree(pid, 'SIGKILL');
+    if (strays.length > 0)
+        lines.push(`killed ${strays.length} leftover process(es) running from the sandbox: ${strays.join(', ')}`);
+    return lines;
+}
+/** Removes the sandbox unless keep-sandbox; says what it did. Never deletes what the run did not create. */
+function disposeSandbox(root, runId, keep) {
+    if (keep) {
+        lib_core/* info */.pq(`keep-sandbox is true: the sandbox stays at ${root}`);
+        return;
+    }
+    const refusal = removeSandbox(root, runId);
+    if (refusal)
+        lib_core/* warning */.$e(`Left the sandbox in place: ${refusal}.`);
+    else
+        lib_core/* info */.pq(`removed the sandbox ${root}`);
+}
+/**
+ * The post step: stop whatever of the run still runs (after a cancellation or a crash of main),
+ * then remove the sandbox unless keep-sandbox. Problems are warnings; the job never fails here.
+ */
+async function cleanup() {
+    const root = core.getState(STATE.sandbox);
+    const runId = core.getState(STATE.runId);
+    if (!root || !runId) {
+        core.info('Nothing to clean up: the main step created no sandbox.');
+        return;
+    }
+    // Stop and remove only by a sandbox that provably is this run's: never by a path it merely names.
+    const refusal = refuseRemoval(root, runId);
+    if (refusal) {
+        core.warning(`Nothing was stopped or removed: the saved sandbox path is not this run's sandbox (${refusal}).`);
+        return;
+    }
+    const lines = await stopWhatTheRunStarted(root, name => core.getState(name));
+    for (const line of lines)
+        core.info(line);
+    if (lines.length === 0)
+        core.info('no process of the run was left running');
+    disposeSandbox(root, runId, core.getState(STATE.keepSandbox) === 'true');
+}
+
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var semver = __nccwpck_require__(2088);
+var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
+;// CONCATENATED MODULE: ./src/inputs.ts
+
+const PACKAGE_MANAGERS = ['npm', 'pnpm'];
+const GENERATION_CHOICES = ['auto', 'admin', 'runtime'];
+/** Runtime features the ktx CLI knows (contract §3). */
+const FEATURES = ['core', 'local-embeddings'];
+/** Bounds for the timeout inputs, in seconds: at least one second, at most six hours (a job's limit). */
+const TIMEOUT_RANGE = { min: 1, max: 21600 };
+class InputError extends Error {
+    input;
+    constructor(input, message) {
+        super(message);
+        this.input = input;
+        this.name = 'InputError';
+    }
+}
+const DEFAULTS = {
+    'package-manager': 'npm',
+    'cli-generation': 'auto',
+    'expected-version': '',
+    features: 'core',
+    daemon: 'true',
+    'phase-timeout': '120',
+    'install-timeout': '900',
+    'keep-sandbox': 'false',
+    'fail-on-error': 'true'
+};
+function raw(read, name) {
+    const value = read(name).trim();
+    if (value !== '')
+        return value;
+    return DEFAULTS[name] ?? '';
+}
+function oneOf(read, name, valid) {
+    const value = raw(read, name);
+    if (valid.includes(value))
+        return value;
+    throw new InputError(name, `Invalid ${name}: "${value}". Valid values: ${valid.join(', ')}.`);
+}
+function bool(read, name) {
+    const value = raw(read, name);
+    if (value === 'true')
+        return true;
+    if (value === 'false')
+        return false;
+    throw new InputError(name, `Invalid ${name}: "${value}". Valid values: true, false.`);
+}
+function seconds(read, name) {
+    const value = raw(read, name);
+    const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+    if (Number.isInteger(n) && n >= TIMEOUT_RANGE.min && n <= TIMEOUT_RANGE.max)
+        return n;
+    throw new InputError(name, `Invalid ${name}: "${value}". Expected a whole number of seconds from ${TIMEOUT_RANGE.min} to ${TIMEOUT_RANGE.max}.`);
+}
+function features(read) {
+    const value = raw(read, 'features');
+    const list = [...new Set(value.split(/[\s,]+/).filter(Boolean))];
+    const unknown = list.filter(f => !FEATURES.includes(f));
+    if (list.length === 0 || unknown.length > 0) {
+        throw new InputError('features', `Invalid features: "${value}". Valid values (comma or space separated): ${FEATURES.join(', ')}.`);
+    }
+    return list;
+}
+function expectedVersion(read) {
+    const value = raw(read, 'expected-version').replace(/^v(?=\d)/, '');
+    if (value === '' || semver_default().valid(value) === value)
+        return value;
+    throw new InputError('expected-version', `Invalid expected-version: "${value}". Expected a semver version such as 0.12.0, or empty to skip the check.`);
+}
+/** Parses every input; throws an InputError naming the first bad one. */
+function parseInputs(read) {
+    const tarball = read('tarball').trim();
+    if (tarball === '') {
+        throw new InputError('tarball', 'Input required and not supplied: tarball. Give the path (or a glob matching exactly one file) of the packed @kaelio/ktx .tgz.');
+    }
+    return {
+        tarball,
+        packageManager: oneOf(read, 'package-manager', PACKAGE_MANAGERS),
+        cliGeneration: oneOf(read, 'cli-generation', GENERATION_CHOICES),
+        expectedVersion: expectedVersion(read),
+        features: features(read),
+        daemon: bool(read, 'daemon'),
+        phaseTimeoutSec: seconds(read, 'phase-timeout'),
+        installTimeoutSec: seconds(read, 'install-timeout'),
+        keepSandbox: bool(read, 'keep-sandbox'),
+        failOnError: bool(read, 'fail-on-error')
+    };
+}
+
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: ./src/generations.ts
 const SETUP_SKIPS = ['--no-input', '--yes', '--skip-llm', '--skip-embeddings', '--skip-databases', '--skip-sources', '--skip-agents'];
 const STORAGE_AND_SCAN = `storage:
@@ -34865,15 +35012,19 @@ async function checkNode(tarball, scope) {
         throw new Error(`${tarball.name}@${tarball.version} requires Node ${range} (engines.node), but the Node on PATH is ${version} (${node}). Select a matching Node with actions/setup-node before this step.`);
     }
 }
-/**
- * Writes a throwaway project whose only dependency is a copy of the tarball, and installs it with
- * the chosen package manager. Returns the path of the installed `ktx` bin.
- */
-async function installTarball(manager, tarball, sandbox, timeoutSec, scope) {
+/** The package manager on PATH, with a hint on how to get it when it is not there. */
+async function findPackageManager(manager, scope) {
     const tool = await findTool(manager, manager === 'pnpm'
         ? 'Install it before this step, e.g. with pnpm/action-setup, `corepack enable pnpm`, or `npm install -g pnpm`.'
         : 'Use actions/setup-node before this step.');
     scope.note(`${manager} ${await toolVersion(tool)} (${tool})`);
+    return tool;
+}
+/**
+ * Writes a throwaway project whose only dependency is a copy of the tarball, and installs it with
+ * the package manager `tool` (npm or pnpm). Returns the path of the installed `ktx` bin.
+ */
+async function installTarball(manager, tool, tarball, sandbox, timeoutSec, scope) {
     const dir = sandbox.installDir;
     const local = 'ktx-under-test.tgz';
     (0,external_node_fs_namespaceObject.copyFileSync)(tarball.path, external_node_path_default().join(dir, local));
@@ -36023,6 +36174,7 @@ async function countOrders(file) {
 
 
 
+
 /** The daemon must be gone this long after `stop` at the latest. */
 const STOP_GRACE_MS = 10_000;
 function generation(ctx) {
@@ -36092,13 +36244,14 @@ const PHASES = [
             ctx.facts.tarball = tarball;
             s.note(`tarball: ${file} (${tarball.name}@${tarball.version})`);
             await checkNode(tarball, s);
+            const tool = await findPackageManager(ctx.inputs.packageManager, s);
             const sandbox = createSandbox(ctx.runId);
             ctx.sandbox = sandbox;
-            ctx.saveState('sandbox', sandbox.root);
+            ctx.saveState(state_STATE.sandbox, sandbox.root);
             s.note(`sandbox: ${sandbox.root}`);
             ctx.facts.runtimeRoot = sandbox.runtimeRoot;
             ctx.defaultRootMark = defaultRootMark(tarball.version);
-            ctx.ktxBin = await installTarball(ctx.inputs.packageManager, tarball, sandbox, ctx.inputs.installTimeoutSec, s);
+            ctx.ktxBin = await installTarball(ctx.inputs.packageManager, tool, tarball, sandbox, ctx.inputs.installTimeoutSec, s);
         }
     },
     {
@@ -36246,7 +36399,7 @@ const PHASES = [
             const info = parseDaemonLines(r.stdout);
             // Recorded before anything is checked: the post step must stop it whatever happens next.
             if (info.pid)
-                ctx.saveState('daemon-pid', String(info.pid));
+                ctx.saveState(state_STATE.daemonPid, String(info.pid));
             verify(r, daemonLines(g.messages.started, 'Started … daemon'));
             const { url, pid } = info;
             ctx.facts.daemon = { url, pid, statePath: info.state };
@@ -36273,7 +36426,7 @@ const PHASES = [
             const r = await s.ktx(g.start, []);
             const info = parseDaemonLines(r.stdout);
             if (info.pid && info.pid !== first.pid)
-                ctx.saveState('daemon-pid-2', String(info.pid));
+                ctx.saveState(state_STATE.secondDaemonPid, String(info.pid));
             verify(r, daemonLines(g.messages.reused, 'Using existing … daemon'));
             expect(info.pid === first.pid, `the second start reports pid ${info.pid}, the first ${first.pid}: a new daemon was launched`, r);
             expect(info.url === first.url, `the second start reports ${info.url}, the first ${first.url}`, r);
@@ -36288,11 +36441,11 @@ const PHASES = [
             const { pid, url, statePath } = ctx.facts.daemon;
             const r = await s.ktx(g.stop, [exitsWith(0), stderrEmpty(), lineMatches('stdout', g.messages.stopped, 'the "Stopped … daemon" line')]);
             const remains = async () => [
-                process_isProcessGone(pid) ? '' : `pid ${pid} is still running`,
+                isProcessGone(pid) ? '' : `pid ${pid} is still running`,
                 (await portRefuses(url)) ? '' : `${url} still accepts connections`,
                 statePath && (0,external_node_fs_namespaceObject.existsSync)(statePath) ? `the state file ${statePath} is still there` : ''
             ].filter(Boolean);
-            if (await process_waitFor(async () => (await remains()).length === 0, STOP_GRACE_MS))
+            if (await waitFor(async () => (await remains()).length === 0, STOP_GRACE_MS))
                 return;
             throw new ExpectationError(`stop reported success, but ${STOP_GRACE_MS / 1000} s later ${(await remains()).join(', ')}`, r);
         }
@@ -36323,16 +36476,16 @@ function actionLog() {
     let atLineStart = true;
     return {
         startPhase(name, title) {
-            core/* startGroup */.Oh(`${name}: ${title}`);
+            lib_core/* startGroup */.Oh(`${name}: ${title}`);
         },
         info(line) {
-            core/* info */.pq(line);
+            lib_core/* info */.pq(line);
         },
         commandStarted(display) {
-            core/* info */.pq(`$ ${display}`);
+            lib_core/* info */.pq(`$ ${display}`);
             // Whatever the CLI prints must not be read as workflow commands (::error::, ::set-output::…).
             token = (0,external_node_crypto_.randomUUID)();
-            core/* info */.pq(`::stop-commands::${token}`);
+            lib_core/* info */.pq(`::stop-commands::${token}`);
         },
         output(text) {
             process.stdout.write(text);
@@ -36342,15 +36495,15 @@ function actionLog() {
             if (!atLineStart)
                 process.stdout.write('\n');
             atLineStart = true;
-            core/* info */.pq(`::${token}::`);
+            lib_core/* info */.pq(`::${token}::`);
             const how = result.timedOut ? 'timed out' : result.exitCode === null ? `killed by ${result.signal}` : `exit ${result.exitCode}`;
-            core/* info */.pq(`(${how} in ${formatDuration(result.durationMs)})`);
+            lib_core/* info */.pq(`(${how} in ${formatDuration(result.durationMs)})`);
         },
         endPhase(result) {
-            core/* endGroup */.N4();
-            core/* info */.pq(`${STATUS_MARK[result.status]} ${result.name} ${result.status} in ${formatDuration(result.durationMs)}`);
+            lib_core/* endGroup */.N4();
+            lib_core/* info */.pq(`${STATUS_MARK[result.status]} ${result.name} ${result.status} in ${formatDuration(result.durationMs)}`);
             if (result.status === 'failed' && result.message)
-                core/* info */.pq(result.message);
+                lib_core/* info */.pq(result.message);
         }
     };
 }
@@ -36360,6 +36513,37 @@ function actionLog() {
 const OUTPUT_LIMIT = 64 * 1024;
 function trimOutput(value) {
     return value.length <= OUTPUT_LIMIT ? value : `${value.slice(0, OUTPUT_LIMIT)}…[trimmed]`;
+}
+const JSON_STRING_LIMIT = 2048;
+const JSON_ARRAY_LIMIT = 50;
+/**
+ * A JSON value too long for one output, shortened so that it stays valid JSON for fromJSON():
+ * long strings and arrays are cut with a visible marker. Falls back to plain trimming.
+ */
+function trimJsonOutput(json) {
+    if (json.length <= OUTPUT_LIMIT)
+        return json;
+    const shorten = (value) => {
+        if (typeof value === 'string') {
+            return value.length <= JSON_STRING_LIMIT ? value : `${value.slice(0, JSON_STRING_LIMIT)}…[trimmed ${value.length - JSON_STRING_LIMIT} characters]`;
+        }
+        if (Array.isArray(value)) {
+            const kept = value.slice(0, JSON_ARRAY_LIMIT).map(shorten);
+            return value.length <= JSON_ARRAY_LIMIT ? kept : [...kept, `…[trimmed ${value.length - JSON_ARRAY_LIMIT} items]`];
+        }
+        if (value && typeof value === 'object')
+            return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shorten(v)]));
+        return value;
+    };
+    try {
+        const short = JSON.stringify(shorten(JSON.parse(json)));
+        if (short.length <= OUTPUT_LIMIT)
+            return short;
+    }
+    catch {
+        // Not JSON after all: trim as text.
+    }
+    return trimOutput(json);
 }
 /** The outputs of a run that failed before any phase (bad input): all set, mostly empty. */
 function outputsBeforeAnyPhase() {
@@ -36389,7 +36573,7 @@ function outputsOf(result, reportPath) {
         'cli-generation': f.generation?.id ?? '',
         'runtime-status-before': f.statusBefore ?? '',
         'runtime-status-after': f.statusAfter ?? '',
-        'runtime-status': trimOutput(f.statusJson ?? ''),
+        'runtime-status': trimJsonOutput(f.statusJson ?? ''),
         'runtime-features': (f.features ?? []).join(','),
         'runtime-root': f.runtimeRoot ?? '',
         'daemon-url': f.daemon?.url ?? '',
@@ -36638,55 +36822,96 @@ async function runPhases(ctx, phases, onPhase) {
 
 
 
+
+
 /** Runs a reporter; a failing one becomes a warning and never hides the smoke's result. */
 function safely(what, fn) {
     return Promise.resolve()
         .then(fn)
-        .then(() => undefined, error => core/* warning */.$e(`Could not write the ${what}: ${error.message}`));
+        .then(() => undefined, error => lib_core/* warning */.$e(`Could not write the ${what}: ${error.message}`));
 }
-/** The main step: parse inputs, run the phases, report. Returns the process exit code. */
+/** Sets outputs; a GITHUB_OUTPUT that cannot be written is a warning, not a crash. */
+function setOutputs(values) {
+    try {
+        for (const [name, value] of Object.entries(values))
+            lib_core/* setOutput */.uH(name, value);
+    }
+    catch (error) {
+        lib_core/* warning */.$e(`Could not write the step outputs: ${error.message}`);
+    }
+}
+/**
+ * GITHUB_STATE for the post step, kept in memory as well. When the file cannot be written the post
+ * step will not know the sandbox, so main cleans up fully itself (`lost` tells it to).
+ */
+function stateStore() {
+    const values = new Map();
+    let lost = false;
+    return {
+        save(name, value) {
+            values.set(name, value);
+            try {
+                lib_core/* saveState */.LZ(name, value);
+            }
+            catch (error) {
+                if (!lost)
+                    lib_core/* warning */.$e(`Could not save state for the post step (${error.message}); the main step cleans up itself.`);
+                lost = true;
+            }
+        },
+        get: name => values.get(name),
+        lost: () => lost
+    };
+}
+/** The main step: parse inputs, run the phases, stop what they started, report. Returns the exit code. */
 async function run() {
     let inputs;
     try {
-        inputs = parseInputs(name => core/* getInput */.V4(name));
+        inputs = parseInputs(name => lib_core/* getInput */.V4(name));
     }
     catch (error) {
-        for (const [name, value] of Object.entries(outputsBeforeAnyPhase()))
-            core/* setOutput */.uH(name, value);
-        core/* setFailed */.C1(error instanceof InputError ? error.message : `Could not read the inputs: ${error.message}`);
+        setOutputs(outputsBeforeAnyPhase());
+        lib_core/* setFailed */.C1(error instanceof InputError ? error.message : `Could not read the inputs: ${error.message}`);
         return 1;
     }
-    const ctx = newContext(inputs, actionLog(), (name, value) => core/* saveState */.LZ(name, value), process.env.GITHUB_WORKSPACE || process.cwd());
-    core/* saveState */.LZ('run-id', ctx.runId);
-    core/* saveState */.LZ('keep-sandbox', String(inputs.keepSandbox));
+    const state = stateStore();
+    const ctx = newContext(inputs, actionLog(), state.save, process.env.GITHUB_WORKSPACE || process.cwd());
+    state.save(state_STATE.runId, ctx.runId);
+    state.save(state_STATE.keepSandbox, String(inputs.keepSandbox));
     let current;
     const onSignal = (signal) => {
         killActiveCommands();
-        core/* setOutput */.uH('result', 'failed');
-        core/* setOutput */.uH('failed-phase', current ?? '');
-        core/* setFailed */.C1(`Cancelled (${signal}) during phase ${current ?? '(before the first phase)'}; the post step cleans up.`);
+        setOutputs({ result: 'failed', 'failed-phase': current ?? '' });
+        lib_core/* setFailed */.C1(`Cancelled (${signal}) during phase ${current ?? '(before the first phase)'}; the post step cleans up.`);
         process.exit(1);
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     const result = await runPhases(ctx, PHASES, name => (current = name));
+    // Nothing the run started outlives the main step, whatever the phases left behind.
+    if (result.sandbox) {
+        const root = result.sandbox.root;
+        await safely('cleanup', async () => {
+            for (const line of await stopWhatTheRunStarted(root, state.get))
+                lib_core/* info */.pq(`cleanup: ${line}`);
+            if (state.lost())
+                disposeSandbox(root, ctx.runId, inputs.keepSandbox);
+        });
+    }
     const reportPath = external_node_path_default().join(tempParent(), `ktx-smoke-report-${ctx.runId}.json`);
     await safely('JSON report', () => writeReport(reportPath, result, inputs));
-    await safely('step outputs', () => {
-        for (const [name, value] of Object.entries(outputsOf(result, reportPath)))
-            core/* setOutput */.uH(name, value);
-    });
-    await safely('job summary', () => core/* summary */.z.addRaw(summaryMarkdown(result)).write());
+    setOutputs(outputsOf(result, reportPath));
+    await safely('job summary', () => lib_core/* summary */.z.addRaw(summaryMarkdown(result)).write());
     if (result.result === 'passed') {
-        core/* info */.pq(`ktx smoke passed: ${result.phases.filter(p => p.status === 'passed').length} phases in ${result.durationMs} ms`);
+        lib_core/* info */.pq(`ktx smoke passed: ${result.phases.filter(p => p.status === 'passed').length} phases in ${result.durationMs} ms`);
         return 0;
     }
     const message = result.failure ?? `Phase ${result.failedPhase} failed`;
     if (inputs.failOnError) {
-        core/* setFailed */.C1(message);
+        lib_core/* setFailed */.C1(message);
         return 1;
     }
-    core/* warning */.$e(`${message}\n(fail-on-error is false: the step succeeds with result=failed)`);
+    lib_core/* warning */.$e(`${message}\n(fail-on-error is false: the step succeeds with result=failed)`);
     return 0;
 }
 
@@ -36698,7 +36923,7 @@ async function run() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3360);
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2876);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9457);
 
 
 let code = 1;

@@ -28370,19 +28370,19 @@ module.exports = {
 
 /***/ }),
 
-/***/ 7187:
+/***/ 8134:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  t: () => (/* binding */ cleanup)
+  tP: () => (/* binding */ cleanup)
 });
+
+// UNUSED EXPORTS: disposeSandbox, stopWhatTheRunStarted
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 20 modules
 var core = __nccwpck_require__(3218);
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:path"
@@ -28405,10 +28405,18 @@ function checks_plainLines(text) {
         .filter(line => line.trim() !== '');
 }
 function tailLines(text, count) {
-    const lines = text.replace(/\s+$/, '').split(/\r?\n/);
+    const lines = text.replace(/\s+$/, '').split(/\r?\n/).map(clipLine);
     if (lines.length <= count)
         return lines.join('\n');
     return [`[… ${lines.length - count} earlier lines …]`, ...lines.slice(-count)].join('\n');
+}
+/** Longer lines keep their head and tail, so that a CLI's one-line megabyte stays readable. */
+const LINE_LIMIT = 2000;
+function clipLine(line) {
+    if (line.length <= LINE_LIMIT)
+        return line;
+    const half = LINE_LIMIT / 2;
+    return `${line.slice(0, half)}[… ${line.length - LINE_LIMIT} characters …]${line.slice(-half)}`;
 }
 /** The command started and ended by itself (no timeout): checked before anything is read from it. */
 const completes = r => {
@@ -28504,6 +28512,8 @@ function parseCheckLines(text) {
     return checks;
 }
 
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/process.ts
 
 
@@ -28710,6 +28720,60 @@ async function waitFor(condition, timeoutMs) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/processes.ts
+
+const LIST_OPTIONS = {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 64 * 1024 * 1024,
+    windowsHide: true
+};
+/** Parses `ps -axo pid=,command=` (Linux and macOS). */
+function parsePsListing(text) {
+    return text
+        .split('\n')
+        .map(line => line.trim().match(/^(\d+)\s+(.*)$/))
+        .filter((m) => m !== null)
+        .map(m => ({ pid: Number(m[1]), command: m[2] }));
+}
+/** Parses PowerShell's `Get-CimInstance Win32_Process | Select ProcessId, CommandLine | ConvertTo-Json`. */
+function parseCimListing(text) {
+    if (text.trim() === '')
+        return [];
+    const data = JSON.parse(text);
+    const rows = (Array.isArray(data) ? data : [data]);
+    return rows
+        .filter(row => typeof row?.ProcessId === 'number' && typeof row.CommandLine === 'string')
+        .map(row => ({ pid: row.ProcessId, command: row.CommandLine }));
+}
+/**
+ * Every process with its command line: `ps` on Linux and macOS, CIM through PowerShell on
+ * Windows. An empty list when the listing cannot be had (the callers then only use known pids).
+ */
+function listProcesses() {
+    try {
+        if (process.platform === 'win32') {
+            const script = 'Get-CimInstance Win32_Process | Select-Object ProcessId, CommandLine | ConvertTo-Json -Compress';
+            return parseCimListing((0,external_node_child_process_namespaceObject.execFileSync)('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], LIST_OPTIONS));
+        }
+        return parsePsListing((0,external_node_child_process_namespaceObject.execFileSync)('ps', ['-axo', 'pid=,command='], LIST_OPTIONS));
+    }
+    catch {
+        return [];
+    }
+}
+/** Processes (other than this one) whose command line mentions one of `forms` (a directory, say). */
+function processesMentioning(forms, listing = listProcesses()) {
+    const lower = process.platform === 'win32';
+    const wanted = forms.map(f => (lower ? f.toLowerCase() : f));
+    return listing.filter(p => {
+        if (p.pid === process.pid)
+            return false;
+        const command = lower ? p.command.toLowerCase() : p.command;
+        return wanted.some(form => command.includes(form));
+    });
+}
+
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
@@ -28855,28 +28919,17 @@ function portRefuses(url, timeoutMs = 1000) {
         socket.once('error', error => done(error.code === 'ECONNREFUSED'));
     });
 }
-/** The command line of a live process, or undefined (POSIX `ps`; Windows has no cheap equivalent). */
-function commandLine(pid) {
-    if (process.platform === 'win32')
-        return undefined;
-    try {
-        return (0,external_node_child_process_namespaceObject.execFileSync)('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    }
-    catch {
-        return undefined;
-    }
-}
 /**
- * Stops a daemon this run started: its process group, then the pid, SIGTERM then SIGKILL.
- * On POSIX it first makes sure the pid still runs something from `sandboxRoot`, so that a pid
- * reused by an unrelated process is never touched. Returns what it did, for the log.
+ * Stops a daemon this run started: its process tree, SIGTERM then SIGKILL. It first makes sure
+ * the pid still runs something from `sandboxRoot`, so that a pid reused by an unrelated process is
+ * never touched. Returns what it did, for the log.
  */
 async function stopDaemon(pid, sandboxRoot) {
     if (isProcessGone(pid))
         return `daemon pid ${pid} is already gone`;
-    const cmd = commandLine(pid);
-    if (process.platform !== 'win32' && (cmd === undefined || !rootForms(sandboxRoot).some(root => cmd.includes(root)))) {
-        return `pid ${pid} no longer runs the sandbox's daemon (${cmd ?? 'no command line'}); left alone`;
+    const listing = listProcesses().filter(p => p.pid === pid);
+    if (processesMentioning(rootForms(sandboxRoot), listing).length === 0) {
+        return `pid ${pid} no longer runs the sandbox's daemon (${listing[0]?.command ?? 'no command line'}); left alone`;
     }
     killTree(pid, 'SIGTERM');
     if (await waitFor(() => isProcessGone(pid), 5000))
@@ -28887,7 +28940,18 @@ async function stopDaemon(pid, sandboxRoot) {
     return `daemon pid ${pid} survived SIGKILL`;
 }
 
+;// CONCATENATED MODULE: ./src/state.ts
+/** What main remembers for the post step (GITHUB_STATE). */
+const STATE = {
+    runId: 'run-id',
+    keepSandbox: 'keep-sandbox',
+    sandbox: 'sandbox',
+    daemonPid: 'daemon-pid',
+    secondDaemonPid: 'daemon-pid-2'
+};
+
 ;// CONCATENATED MODULE: ./src/cleanup.ts
+
 
 
 
@@ -28910,51 +28974,34 @@ function statePid(projectDir) {
         return undefined;
     }
 }
-/** Processes whose command line runs something from inside the sandbox (POSIX). */
-function processesUnder(root) {
-    if (process.platform === 'win32')
-        return [];
-    const forms = rootForms(root);
-    let listing = '';
-    try {
-        listing = (0,external_node_child_process_namespaceObject.execFileSync)('ps', ['-eo', 'pid=,args='], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 });
-    }
-    catch {
-        return [];
-    }
-    return listing
-        .split('\n')
-        .map(line => line.trim().match(/^(\d+)\s+(.*)$/))
-        .filter((m) => m !== null && forms.some(form => m[2].includes(form)) && Number(m[1]) !== process.pid)
-        .map(m => Number(m[1]));
-}
 /**
- * The post step: stop every daemon the run started, kill anything still running from the sandbox,
- * then remove the sandbox unless keep-sandbox. Problems are warnings; the job never fails here.
+ * Stops every daemon the run started (the pids it saw, and the one ktx's state file names) and
+ * kills anything else still running from the sandbox. Returns what it did, one line per action;
+ * nothing when everything had already ended.
  */
-async function cleanup() {
-    const root = core/* getState */.Gu('sandbox');
-    const runId = core/* getState */.Gu('run-id');
-    if (!root || !runId) {
-        core/* info */.pq('Nothing to clean up: the main step created no sandbox.');
-        return;
-    }
-    const sandbox = sandboxAt(root);
-    const pids = new Set([pidOf(core/* getState */.Gu('daemon-pid')), pidOf(core/* getState */.Gu('daemon-pid-2')), statePid(sandbox.projectDir)].filter((pid) => pid !== undefined));
+async function stopWhatTheRunStarted(root, state) {
+    const lines = [];
+    const pids = new Set([pidOf(state(STATE.daemonPid)), pidOf(state(STATE.secondDaemonPid)), statePid(sandboxAt(root).projectDir)].filter((pid) => pid !== undefined));
     for (const pid of pids) {
         try {
-            core/* info */.pq(await stopDaemon(pid, root));
+            const done = await stopDaemon(pid, root);
+            if (!done.endsWith('already gone'))
+                lines.push(done);
         }
         catch (error) {
-            core/* warning */.$e(`Could not stop daemon pid ${pid}: ${error.message}`);
+            lines.push(`could not stop daemon pid ${pid}: ${error.message}`);
         }
     }
-    const strays = processesUnder(root);
+    const strays = processesMentioning(rootForms(root)).map(p => p.pid);
     for (const pid of strays)
         killTree(pid, 'SIGKILL');
     if (strays.length > 0)
-        core/* info */.pq(`killed ${strays.length} leftover process(es) running from the sandbox: ${strays.join(', ')}`);
-    if (core/* getState */.Gu('keep-sandbox') === 'true') {
+        lines.push(`killed ${strays.length} leftover process(es) running from the sandbox: ${strays.join(', ')}`);
+    return lines;
+}
+/** Removes the sandbox unless keep-sandbox; says what it did. Never deletes what the run did not create. */
+function disposeSandbox(root, runId, keep) {
+    if (keep) {
         core/* info */.pq(`keep-sandbox is true: the sandbox stays at ${root}`);
         return;
     }
@@ -28963,6 +29010,30 @@ async function cleanup() {
         core/* warning */.$e(`Left the sandbox in place: ${refusal}.`);
     else
         core/* info */.pq(`removed the sandbox ${root}`);
+}
+/**
+ * The post step: stop whatever of the run still runs (after a cancellation or a crash of main),
+ * then remove the sandbox unless keep-sandbox. Problems are warnings; the job never fails here.
+ */
+async function cleanup() {
+    const root = core/* getState */.Gu(STATE.sandbox);
+    const runId = core/* getState */.Gu(STATE.runId);
+    if (!root || !runId) {
+        core/* info */.pq('Nothing to clean up: the main step created no sandbox.');
+        return;
+    }
+    // Stop and remove only by a sandbox that provably is this run's: never by a path it merely names.
+    const refusal = refuseRemoval(root, runId);
+    if (refusal) {
+        core/* warning */.$e(`Nothing was stopped or removed: the saved sandbox path is not this run's sandbox (${refusal}).`);
+        return;
+    }
+    const lines = await stopWhatTheRunStarted(root, name => core/* getState */.Gu(name));
+    for (const line of lines)
+        core/* info */.pq(line);
+    if (lines.length === 0)
+        core/* info */.pq('no process of the run was left running');
+    disposeSandbox(root, runId, core/* getState */.Gu(STATE.keepSandbox) === 'true');
 }
 
 
@@ -28973,11 +29044,11 @@ async function cleanup() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
-/* harmony import */ var _cleanup_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7187);
+/* harmony import */ var _cleanup_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8134);
 
 
 try {
-    await (0,_cleanup_js__WEBPACK_IMPORTED_MODULE_1__/* .cleanup */ .t)();
+    await (0,_cleanup_js__WEBPACK_IMPORTED_MODULE_1__/* .cleanup */ .tP)();
 }
 catch (error) {
     _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .warning */ .$e(`ktx smoke cleanup: ${error.message}`);

@@ -1,5 +1,5 @@
 import { spawn, execFileSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { CACHE, DIST_MAIN, DIST_POST, REPO } from './paths.js'
@@ -12,12 +12,15 @@ export interface StepRun {
 }
 
 export interface ActionRun {
+  /** The main step (code null when it did not run). */
   main: StepRun
   post?: StepRun
   outputs: Record<string, string>
   state: Record<string, string>
   summary: string
   runnerTemp: string
+  /** Processes still running from RUNNER_TEMP after the main step (should be none unless it was killed). */
+  leftoversAfterMain: string[]
   /** Processes still running from RUNNER_TEMP after the post step (should be none). */
   leftovers: string[]
 }
@@ -32,6 +35,12 @@ export interface RunOptions {
   /** Node major on PATH, the one ktx and the package managers run on (setup-node's). */
   pathNode?: number
   env?: Record<string, string>
+  /** No pnpm anywhere on PATH. */
+  withoutPnpm?: boolean
+  /** Paths for GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY instead of fresh files (e.g. unwritable ones). */
+  files?: Partial<Record<'GITHUB_OUTPUT' | 'GITHUB_STATE' | 'GITHUB_STEP_SUMMARY', string>>
+  /** Run only the post step, with the state this returns (given RUNNER_TEMP), as if main had saved it. */
+  postOnly?: (runnerTemp: string) => Record<string, string>
   /** Skip the post step (to inspect what main left). */
   skipPost?: boolean
   /** Parent of RUNNER_TEMP (default .test-cache/runs). */
@@ -61,8 +70,8 @@ export function parseFileCommands(text: string): Record<string, string> {
 }
 
 /** A bin dir that puts the chosen node (and the repo's pnpm) first on PATH, like setup-node. */
-function toolBin(major: number): string {
-  const dir = path.join(CACHE, 'bin', `node-${major}`)
+function toolBin(major: number, withPnpm: boolean): string {
+  const dir = path.join(CACHE, 'bin', `node-${major}${withPnpm ? '' : '-no-pnpm'}`)
   mkdirSync(dir, { recursive: true })
   const link = (name: string, target: string): void => {
     try {
@@ -72,8 +81,14 @@ function toolBin(major: number): string {
     }
   }
   link('node', nodeBinary(major))
-  link('pnpm', path.join(REPO, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs'))
+  if (withPnpm) link('pnpm', path.join(REPO, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs'))
   return dir
+}
+
+/** The step's PATH: the tool bin first, then this machine's PATH (without any pnpm when asked). */
+function stepPath(major: number, withPnpm: boolean): string {
+  const rest = (process.env.PATH ?? '').split(path.delimiter).filter(dir => withPnpm || !existsSync(path.join(dir, 'pnpm')))
+  return [toolBin(major, withPnpm), ...rest].join(path.delimiter)
 }
 
 /** The environment a runner gives a step, without this process's npm/test/runner variables. */
@@ -122,7 +137,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   const files = { GITHUB_OUTPUT: 'output', GITHUB_STATE: 'state', GITHUB_STEP_SUMMARY: 'summary' }
   const env: NodeJS.ProcessEnv = {
     ...baseEnv(),
-    PATH: `${toolBin(options.pathNode ?? 24)}${path.delimiter}${process.env.PATH}`,
+    PATH: stepPath(options.pathNode ?? 24, !options.withoutPnpm),
     RUNNER_TEMP: runnerTemp,
     GITHUB_WORKSPACE: workspace,
     GITHUB_ACTIONS: 'true',
@@ -130,14 +145,16 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     ...options.env
   }
   for (const [name, file] of Object.entries(files)) {
-    env[name] = path.join(job, file)
-    writeFileSync(env[name]!, '')
+    const given = options.files?.[name as keyof typeof files]
+    env[name] = given ?? path.join(job, file)
+    if (!given) writeFileSync(env[name]!, '')
   }
   for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
 
   const node = options.actionNodePath ?? nodeBinary(options.actionNode ?? 24)
-  const main = await step(node, DIST_MAIN, env, workspace, options, true)
-  const state = parseFileCommands(readFileSync(env.GITHUB_STATE!, 'utf8'))
+  const main = options.postOnly ? { code: null, stdout: '', stderr: '' } : await step(node, DIST_MAIN, env, workspace, options, true)
+  const leftoversAfterMain = processesUnder(runnerTemp)
+  const state = options.postOnly ? options.postOnly(runnerTemp) : parseFileCommands(readOr(env.GITHUB_STATE!))
   let post: StepRun | undefined
   if (!options.skipPost) {
     const postEnv = { ...env }
@@ -147,11 +164,21 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   return {
     main,
     post,
-    outputs: parseFileCommands(readFileSync(env.GITHUB_OUTPUT!, 'utf8')),
+    outputs: parseFileCommands(readOr(env.GITHUB_OUTPUT!)),
     state,
-    summary: readFileSync(env.GITHUB_STEP_SUMMARY!, 'utf8'),
+    summary: readOr(env.GITHUB_STEP_SUMMARY!),
     runnerTemp,
-    leftovers: options.skipPost ? [] : processesUnder(runnerTemp)
+    leftoversAfterMain,
+    leftovers: options.skipPost ? leftoversAfterMain : processesUnder(runnerTemp)
+  }
+}
+
+/** A file command's text, or '' when the file could not be written (a test's broken GITHUB_* path). */
+function readOr(file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch {
+    return ''
   }
 }
 

@@ -7,6 +7,35 @@ export function trimOutput(value: string): string {
   return value.length <= OUTPUT_LIMIT ? value : `${value.slice(0, OUTPUT_LIMIT)}…[trimmed]`
 }
 
+const JSON_STRING_LIMIT = 2048
+const JSON_ARRAY_LIMIT = 50
+
+/**
+ * A JSON value too long for one output, shortened so that it stays valid JSON for fromJSON():
+ * long strings and arrays are cut with a visible marker. Falls back to plain trimming.
+ */
+export function trimJsonOutput(json: string): string {
+  if (json.length <= OUTPUT_LIMIT) return json
+  const shorten = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      return value.length <= JSON_STRING_LIMIT ? value : `${value.slice(0, JSON_STRING_LIMIT)}…[trimmed ${value.length - JSON_STRING_LIMIT} characters]`
+    }
+    if (Array.isArray(value)) {
+      const kept = value.slice(0, JSON_ARRAY_LIMIT).map(shorten)
+      return value.length <= JSON_ARRAY_LIMIT ? kept : [...kept, `…[trimmed ${value.length - JSON_ARRAY_LIMIT} items]`]
+    }
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shorten(v)]))
+    return value
+  }
+  try {
+    const short = JSON.stringify(shorten(JSON.parse(json)))
+    if (short.length <= OUTPUT_LIMIT) return short
+  } catch {
+    // Not JSON after all: trim as text.
+  }
+  return trimOutput(json)
+}
+
 /** The outputs of a run that failed before any phase (bad input): all set, mostly empty. */
 export function outputsBeforeAnyPhase(): Record<string, string> {
   return Object.fromEntries(OUTPUT_NAMES.map(name => [name, name === 'result' ? 'failed' : '']))
@@ -37,7 +66,7 @@ export function outputsOf(result: SmokeResult, reportPath: string): Record<(type
     'cli-generation': f.generation?.id ?? '',
     'runtime-status-before': f.statusBefore ?? '',
     'runtime-status-after': f.statusAfter ?? '',
-    'runtime-status': trimOutput(f.statusJson ?? ''),
+    'runtime-status': trimJsonOutput(f.statusJson ?? ''),
     'runtime-features': (f.features ?? []).join(','),
     'runtime-root': f.runtimeRoot ?? '',
     'daemon-url': f.daemon?.url ?? '',

@@ -1,0 +1,77 @@
+// Shared by the integration tests: run the committed dist/ bundles the way a runner does and
+// judge what they left behind.
+import assert from 'node:assert/strict'
+import { readdirSync, readFileSync } from 'node:fs'
+import { afterEach } from 'node:test'
+import { packFixture, type FixtureOptions } from '../../scripts/lib/fixture.js'
+import { CACHE } from '../../scripts/lib/paths.js'
+import { processesUnder, runAction, type ActionRun, type RunOptions } from '../../scripts/lib/runner.js'
+import { PHASE_NAMES } from '../../src/smoke.js'
+
+export async function smoke(fixture: FixtureOptions, inputs: Record<string, string> = {}, options: Partial<RunOptions> = {}): Promise<ActionRun> {
+  return runAction({ inputs: { tarball: packFixture(fixture), ...inputs }, ...options })
+}
+
+export function sandboxesIn(runnerTemp: string): string[] {
+  return readdirSync(runnerTemp).filter(name => name.startsWith('ktx-smoke-') && !name.endsWith('.json'))
+}
+
+/** Post step succeeded, nothing runs any more from RUNNER_TEMP, and the sandbox is gone. */
+export function assertCleanedUp(run: ActionRun): void {
+  assert.equal(run.post?.code, 0, run.post?.stderr)
+  assert.deepEqual(run.leftovers, [], 'processes left running after the post step')
+  assert.deepEqual(sandboxesIn(run.runnerTemp), [], 'the sandbox was not removed')
+}
+
+export function assertPassed(run: ActionRun, generation: string): void {
+  assert.equal(run.main.code, 0, run.main.stdout.slice(-4000))
+  assert.equal(run.outputs.result, 'passed')
+  assert.equal(run.outputs['failed-phase'], '')
+  assert.equal(run.outputs['ktx-version'], '0.12.0')
+  assert.equal(run.outputs['cli-generation'], generation)
+  assert.equal(run.outputs['runtime-status-before'], 'missing')
+  assert.equal(run.outputs['runtime-status-after'], 'ready')
+  assert.equal(run.outputs['runtime-features'], 'core')
+  assert.match(run.outputs['daemon-url'], /^http:\/\/127\.0\.0\.1:\d+$/)
+  assert.ok(Number(run.outputs['duration-ms']) > 0)
+  const status = JSON.parse(run.outputs['runtime-status'])
+  assert.equal(status.kind, 'ready')
+  assert.equal(status.layout.runtimeRoot, run.outputs['runtime-root'])
+  assert.ok(run.outputs['runtime-root'].startsWith(run.runnerTemp))
+  const report = JSON.parse(readFileSync(run.outputs.report, 'utf8'))
+  assert.deepEqual(
+    report.phases.map((p: { name: string; status: string }) => `${p.name}:${p.status}`),
+    PHASE_NAMES.map(name => `${name}:passed`)
+  )
+  for (const name of PHASE_NAMES) {
+    assert.match(run.main.stdout, new RegExp(`::group::${name}: `))
+    assert.match(run.summary, new RegExp(`\\| \`${name}\` .* \\| ✓ passed \\|`))
+  }
+  assert.match(run.summary, /## ktx smoke: ✅ passed/)
+  assert.deepEqual(run.leftoversAfterMain, [], 'processes left running after the main step')
+  assertCleanedUp(run)
+}
+
+export function assertFailed(run: ActionRun, phase: string, message: RegExp): void {
+  assert.equal(run.outputs.result, 'failed')
+  assert.equal(run.outputs['failed-phase'], phase)
+  assert.match(run.main.stdout, message)
+  assert.match(run.main.stdout, new RegExp(`::error::Phase ${phase} failed`))
+  assert.equal(run.main.code, 1)
+  assert.match(run.summary, new RegExp(`❌ failed in \`${phase}\``))
+  const report = JSON.parse(readFileSync(run.outputs.report, 'utf8'))
+  const after = PHASE_NAMES.slice(PHASE_NAMES.indexOf(phase as (typeof PHASE_NAMES)[number]) + 1)
+  assert.deepEqual(
+    report.phases.filter((p: { status: string }) => p.status === 'skipped').map((p: { name: string }) => p.name),
+    after
+  )
+  assert.deepEqual(run.leftoversAfterMain, [], 'processes left running after the main step')
+  assertCleanedUp(run)
+}
+
+/** After every test: nothing any run started is still running (the test files run one at a time). */
+export function checkNoStrayProcesses(): void {
+  afterEach(() => {
+    assert.deepEqual(processesUnder(CACHE), [], 'a process started by the test is still running')
+  })
+}

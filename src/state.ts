@@ -1,0 +1,9 @@
+/** What main remembers for the post step (GITHUB_STATE). */
+export const STATE = {
+  runId: 'run-id',
+  keepSandbox: 'keep-sandbox',
+  sandbox: 'sandbox',
+  daemonPid: 'daemon-pid',
+  secondDaemonPid: 'daemon-pid-2'
+} as const
+
