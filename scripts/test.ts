@@ -24,7 +24,7 @@ let failed = false
 for (const [label, node, list] of runs) {
   if (list.length === 0) continue
   console.log(`\n# ${label}`)
-  const r = spawnSync(node, ['--import', 'tsx', '--test', '--test-reporter=spec', ...list], { cwd: REPO, stdio: 'inherit' })
+  const r = spawnSync(node, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...list], { cwd: REPO, stdio: 'inherit' })
   failed ||= r.status !== 0
 }
 process.exit(failed ? 1 : 0)

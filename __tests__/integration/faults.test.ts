@@ -1,0 +1,262 @@
+// Faults around the action, through the bundled main and post entries: cancellation and crashes,
+// post steps with nothing or something foreign to clean, huge CLI output, awkward paths, and
+// GITHUB_* files that cannot be written.
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { after, describe, it } from 'node:test'
+import { packFixture } from '../../scripts/lib/fixture.js'
+import { CACHE, REPO } from '../../scripts/lib/paths.js'
+import { runAction, type RunOptions } from '../../scripts/lib/runner.js'
+import { isProcessGone } from '../../src/process.js'
+import { MARKER_FILE } from '../../src/sandbox.js'
+import { assertCleanedUp, assertFailed, assertPassed, checkNoStrayProcesses, sandboxesIn, smoke } from './helpers.js'
+
+checkNoStrayProcesses()
+
+/** Options that send `signal` to the main step once its log matches `marker`; `sent()` says whether it did. */
+function killMainWhen(signal: NodeJS.Signals, marker: RegExp): { options: Partial<RunOptions>; sent: () => boolean } {
+  let seen = ''
+  let sent = false
+  let pid = 0
+  return {
+    options: {
+      onMainStarted: p => (pid = p),
+      onMainOutput: text => {
+        seen += text
+        if (!sent && marker.test(seen)) {
+          sent = true
+          process.kill(pid, signal)
+        }
+      }
+    },
+    sent: () => sent
+  }
+}
+
+/** A long-running process whose command line names `dir`, standing for something of the user's. */
+function bystander(dir: string): ChildProcess {
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', dir], { stdio: 'ignore' })
+  after(() => {
+    child.kill('SIGKILL')
+  })
+  return child
+}
+
+describe('cancellation and crashes', () => {
+  for (const [phase, fault, marker] of [
+    ['lazy-install', 'hang-install', /Installing ktx Python runtime/],
+    ['daemon-start', 'stop-leaves-daemon', /::group::daemon-start/],
+    ['daemon-reuse', 'stop-leaves-daemon', /::group::daemon-reuse/]
+  ] as const) {
+    it(`SIGTERM to main during ${phase}: the post step leaves no process and no sandbox`, async () => {
+      const kill = killMainWhen('SIGTERM', marker)
+      const run = await smoke({ faults: [fault] }, {}, kill.options)
+      assert.ok(kill.sent(), 'the phase was never reached')
+      assert.equal(run.main.code, 1)
+      assert.equal(run.outputs.result, 'failed')
+      assert.equal(run.outputs['failed-phase'], phase)
+      assert.match(run.main.stdout, new RegExp(`::error::Cancelled \\(SIGTERM\\) during phase ${phase}`))
+      assertCleanedUp(run)
+    })
+  }
+
+  it('SIGTERM with keep-sandbox: nothing keeps running, the sandbox stays', async () => {
+    const kill = killMainWhen('SIGTERM', /::group::daemon-reuse/)
+    const run = await smoke({ faults: ['stop-leaves-daemon'] }, { 'keep-sandbox': 'true' }, kill.options)
+    assert.ok(kill.sent())
+    assert.equal(run.post?.code, 0)
+    assert.deepEqual(run.leftovers, [])
+    const [kept] = sandboxesIn(run.runnerTemp)
+    assert.ok(kept, 'the sandbox should be kept')
+    assert.match(run.post!.stdout, /killed daemon pid \d+ \(it ignored SIGTERM\)/)
+    rmSync(path.join(run.runnerTemp, kept), { recursive: true, force: true })
+  })
+
+  it('main killed outright (SIGKILL) while uv hangs: the post step kills the orphaned tree and removes the sandbox', async () => {
+    const kill = killMainWhen('SIGKILL', /Installing ktx Python runtime/)
+    const run = await smoke({ faults: ['hang-install'] }, {}, kill.options)
+    assert.ok(kill.sent())
+    assert.equal(run.main.code, null)
+    assert.ok(run.leftoversAfterMain.some(p => p.includes('uv python install')), `the orphaned uv should still run: ${run.leftoversAfterMain.join('\n')}`)
+    assert.match(run.post!.stdout, /killed \d+ leftover process\(es\) running from the sandbox/)
+    assertCleanedUp(run)
+  })
+
+  it('main killed outright during daemon-reuse: the post step kills a daemon that ignores SIGTERM', async () => {
+    const kill = killMainWhen('SIGKILL', /::group::daemon-reuse/)
+    const run = await smoke({ faults: ['stop-leaves-daemon'] }, {}, kill.options)
+    assert.ok(kill.sent())
+    assert.match(run.post!.stdout, /killed daemon pid \d+ \(it ignored SIGTERM\)/)
+    assertCleanedUp(run)
+  })
+})
+
+describe('the post step on its own', () => {
+  it('main never ran: nothing to clean up, exit 0', async () => {
+    const run = await runAction({ inputs: {}, postOnly: () => ({}) })
+    assert.equal(run.post?.code, 0)
+    assert.match(run.post!.stdout, /Nothing to clean up: the main step created no sandbox\./)
+    assert.doesNotMatch(run.post!.stdout, /::(warning|error)::/)
+  })
+
+  it("a saved path outside the temp dir: the user's directory and processes are left alone", async () => {
+    mkdirSync(CACHE, { recursive: true })
+    const users = mkdtempSync(path.join(CACHE, 'users-project-'))
+    writeFileSync(path.join(users, 'precious.txt'), 'keep me\n')
+    writeFileSync(path.join(users, MARKER_FILE), JSON.stringify({ tag: 'ktx-smoke-action sandbox', runId: 'r1' }))
+    const theirs = bystander(users)
+    const run = await runAction({ inputs: {}, postOnly: () => ({ 'run-id': 'r1', sandbox: users, 'keep-sandbox': 'false' }) })
+    assert.equal(run.post?.code, 0)
+    assert.match(run.post!.stdout, /::warning::Nothing was stopped or removed: the saved sandbox path is not this run's sandbox \(\S+users-project-\w+ is not inside \S+\)/)
+    assert.ok(existsSync(path.join(users, 'precious.txt')))
+    assert.equal(isProcessGone(theirs.pid!), false, "the user's process was killed")
+    theirs.kill('SIGKILL')
+    rmSync(users, { recursive: true, force: true })
+  })
+
+  for (const [what, marker, reason] of [
+    ['without the marker', undefined, /has no \.ktx-smoke-sandbox marker/],
+    ["with another run's marker", { tag: 'ktx-smoke-action sandbox', runId: 'someone-else' }, /carries another run's marker/]
+  ] as const) {
+    it(`a directory in RUNNER_TEMP ${what} is not removed`, async () => {
+      let dir = ''
+      const run = await runAction({
+        inputs: {},
+        postOnly: temp => {
+          dir = path.join(temp, 'ktx-smoke-other')
+          mkdirSync(dir)
+          if (marker) writeFileSync(path.join(dir, MARKER_FILE), JSON.stringify(marker))
+          return { 'run-id': 'r1', sandbox: dir }
+        }
+      })
+      assert.equal(run.post?.code, 0)
+      assert.match(run.post!.stdout, reason)
+      assert.ok(existsSync(dir))
+    })
+  }
+
+  it("a saved daemon pid that now belongs to another process is left alone; the run's sandbox goes", async () => {
+    let sandbox = ''
+    let other: ChildProcess | undefined
+    const run = await runAction({
+      inputs: {},
+      postOnly: temp => {
+        sandbox = path.join(temp, 'ktx-smoke-mine')
+        mkdirSync(sandbox)
+        writeFileSync(path.join(sandbox, MARKER_FILE), JSON.stringify({ tag: 'ktx-smoke-action sandbox', runId: 'r1' }))
+        other = bystander(path.join(CACHE, 'elsewhere'))
+        return { 'run-id': 'r1', sandbox, 'daemon-pid': String(other.pid) }
+      }
+    })
+    assert.equal(run.post?.code, 0)
+    assert.match(run.post!.stdout, new RegExp(`pid ${other!.pid} no longer runs the sandbox's daemon .*; left alone`))
+    assert.equal(isProcessGone(other!.pid!), false)
+    assert.ok(!existsSync(sandbox))
+    other!.kill('SIGKILL')
+  })
+
+  it('garbage state: exit 0 with at most a warning', async () => {
+    const run = await runAction({ inputs: {}, postOnly: () => ({ 'run-id': 'r1', sandbox: '/', 'daemon-pid': 'not-a-pid' }) })
+    assert.equal(run.post?.code, 0)
+    assert.match(run.post!.stdout, /::warning::Nothing was stopped or removed/)
+    assert.ok(existsSync('/'))
+  })
+})
+
+describe('the sandbox and the runner', () => {
+  it('keep-sandbox keeps the sandbox and says where', async () => {
+    const run = await smoke({}, { 'keep-sandbox': 'true', daemon: 'false' })
+    assert.equal(run.outputs.result, 'passed')
+    const [kept] = sandboxesIn(run.runnerTemp)
+    assert.ok(kept, 'the sandbox should be kept')
+    const root = path.join(run.runnerTemp, kept)
+    assert.match(run.post!.stdout, new RegExp(`keep-sandbox is true: the sandbox stays at ${root}`))
+    assert.ok(existsSync(path.join(root, 'project', 'warehouse.db')))
+    assert.deepEqual(run.leftovers, [])
+    rmSync(root, { recursive: true, force: true })
+  })
+
+  for (const manager of ['npm', 'pnpm']) {
+    it(`spaces and non-ASCII letters in the tarball path and RUNNER_TEMP (${manager})`, async () => {
+      const parent = path.join(CACHE, 'runs with spaces ü')
+      const dir = path.join(parent, 'my artifacts é')
+      mkdirSync(dir, { recursive: true })
+      const tarball = path.join(dir, 'kaelio ktx ø.tgz')
+      copyFileSync(packFixture(), tarball)
+      const run = await runAction({ inputs: { tarball, 'package-manager': manager }, tempParent: parent })
+      assertPassed(run, 'admin')
+      assert.match(run.main.stdout, /tarball: \S+runs with spaces ü\/my artifacts é\/kaelio ktx ø\.tgz/)
+    })
+  }
+
+  it('huge CLI output: a readable log, a summary under 1 MiB, trimmed outputs and report, no crash', async () => {
+    const run = await smoke({ faults: ['huge-output', 'check-fail'] })
+    assertFailed(run, 'runtime-checks', /::error::Phase runtime-checks failed: runtime check\(s\) failed: FAIL uv: uv 0\.11\.21 is not executable/)
+    assert.ok(run.main.stdout.length < 2 * 1024 * 1024, `the log holds ${run.main.stdout.length} characters`)
+    assert.match(run.main.stdout, /\[… further output of this command is not shown in the log …\]/)
+    assert.ok(Buffer.byteLength(run.summary) < 1024 * 1024, `the summary holds ${Buffer.byteLength(run.summary)} bytes`)
+    const status = JSON.parse(run.outputs['runtime-status'])
+    assert.ok(run.outputs['runtime-status'].length <= 64 * 1024)
+    assert.equal(status.kind, 'ready')
+    assert.match(status.installLog, /…\[trimmed \d+ characters\]$/)
+    const reportText = readFileSync(run.outputs.report, 'utf8')
+    assert.ok(reportText.length < 2 * 1024 * 1024, `the report holds ${reportText.length} characters`)
+    const checks = JSON.parse(reportText).phases.find((p: { name: string }) => p.name === 'runtime-checks')
+    assert.match(checks.commands[0].stdout, /^\[… \d+ characters trimmed …\]\n[\s\S]*FAIL uv/)
+  })
+})
+
+describe('GITHUB_* files that cannot be written', () => {
+  function brokenFiles(): RunOptions['files'] {
+    mkdirSync(CACHE, { recursive: true })
+    const dir = mkdtempSync(path.join(CACHE, 'unwritable-'))
+    mkdirSync(path.join(dir, 'summary-is-a-directory'))
+    return { GITHUB_STEP_SUMMARY: path.join(dir, 'summary-is-a-directory'), GITHUB_OUTPUT: path.join(dir, 'missing', 'output') }
+  }
+
+  it('a passing smoke still passes, with warnings', async () => {
+    const run = await smoke({}, { daemon: 'false' }, { files: brokenFiles() })
+    assert.equal(run.main.code, 0, run.main.stdout.slice(-3000))
+    assert.match(run.main.stdout, /ktx smoke passed: 8 phases/)
+    assert.match(run.main.stdout, /::warning::Could not write the step outputs: /)
+    assert.match(run.main.stdout, /::warning::Could not write the job summary: /)
+    assertCleanedUp(run)
+  })
+
+  it('a failing smoke still fails at its phase', async () => {
+    const run = await smoke({ faults: ['check-fail'] }, {}, { files: brokenFiles() })
+    assert.equal(run.main.code, 1)
+    assert.match(run.main.stdout, /::error::Phase runtime-checks failed: runtime check\(s\) failed: FAIL uv/)
+    assert.match(run.main.stdout, /::warning::Could not write the job summary: /)
+    assertCleanedUp(run)
+  })
+
+  it('an unwritable GITHUB_STATE: main stops and removes everything itself', async () => {
+    const dir = mkdtempSync(path.join(CACHE, 'unwritable-'))
+    const run = await smoke({}, {}, { files: { GITHUB_STATE: path.join(dir, 'missing', 'state') } })
+    assert.equal(run.outputs.result, 'passed')
+    assert.match(run.main.stdout, /::warning::Could not save state for the post step .*; the main step cleans up itself\./)
+    assert.match(run.main.stdout, /removed the sandbox /)
+    assert.match(run.post!.stdout, /Nothing to clean up/)
+    assertCleanedUp(run)
+  })
+})
+
+describe('the bundle', () => {
+  it('carries the better-sqlite3 binary of every runner platform', () => {
+    const dir = path.join(REPO, 'dist', 'main', 'prebuilds')
+    const magic: Record<string, (b: Buffer) => boolean> = {
+      linux: b => b.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])),
+      darwin: b => b.readUInt32LE(0) === 0xfeedfacf,
+      win32: b => b.subarray(0, 2).toString() === 'MZ'
+    }
+    const files = readdirSync(dir).sort()
+    assert.deepEqual(files, ['darwin-arm64', 'darwin-x64', 'linux-arm64', 'linux-x64', 'linuxmusl-arm64', 'linuxmusl-x64', 'win32-arm64', 'win32-x64'].map(f => `${f}.node`))
+    for (const file of files) {
+      const os = file.startsWith('linux') ? 'linux' : file.split('-')[0]
+      assert.ok(magic[os](readFileSync(path.join(dir, file))), `${file} is not a ${os} binary`)
+    }
+  })
+})
