@@ -57,7 +57,12 @@ export function packFixture(options: FixtureOptions = {}): string {
   writeFileSync(path.join(work, 'fixture.json'), `${JSON.stringify({ generation: options.generation ?? 'admin', faults: options.faults ?? [] }, null, 2)}\n`)
   writeAssets(work, version)
   mkdirSync(out, { recursive: true })
-  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', out], { cwd: work, encoding: 'utf8' }).trim().split('\n').pop()!
+  // npm is a .cmd shim on Windows, which only the shell can start.
+  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', out], { cwd: work, encoding: 'utf8', shell: process.platform === 'win32' })
+    .trim()
+    .split('\n')
+    .pop()!
+    .trim()
   const packed = path.join(out, name)
   if (packed !== wanted) cpSync(packed, wanted)
   return wanted

@@ -1,0 +1,97 @@
+// The repo's own scripts that the workflows and .ci/run rely on: the action/workflow validator, the
+// example packer, and the no-daemon-left check the runner matrix uses.
+import assert from 'node:assert/strict'
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { describe, it } from 'node:test'
+import { CACHE, REPO } from '../../scripts/lib/paths.js'
+import { checkNoStrayProcesses, smoke } from './helpers.js'
+
+checkNoStrayProcesses()
+
+function script(name: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO, 'scripts', name), ...args], { cwd: REPO, encoding: 'utf8' })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+function scratch(): string {
+  mkdirSync(CACHE, { recursive: true })
+  return mkdtempSync(path.join(CACHE, 'scripts-'))
+}
+
+describe('validate-actions', () => {
+  it("accepts the repo's action.yml and workflows", () => {
+    const r = script('validate-actions.ts')
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /valid: action\.yml and \d+ workflow\(s\): .*\.github\/workflows\/test\.yml/)
+  })
+
+  it('rejects a misspelt key, an unknown runtime, an undeclared input or output, and a broken needs', () => {
+    const dir = scratch()
+    const action = readFileSync(path.join(REPO, 'action.yml'), 'utf8').replace('post-if:', 'post_if:').replace('using: node24', 'using: node26')
+    const workflow = readFileSync(path.join(REPO, '.github', 'workflows', 'test.yml'), 'utf8')
+      .replace('expected-version: 0.12.0', 'expected_version: 0.12.0')
+      .replace('steps.smoke.outputs.ktx-version', 'steps.smoke.outputs.ktx-versoin')
+      .replace('needs: [ci, smoke, broken]', 'needs: [ci, smoke, brokn]')
+    writeFileSync(path.join(dir, 'action.yml'), action)
+    writeFileSync(path.join(dir, 'test.yml'), workflow)
+    const r = script('validate-actions.ts', path.join(dir, 'action.yml'), path.join(dir, 'test.yml'))
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /Type '"node26"' is not assignable/)
+    assert.match(r.stderr, /runs\.using is node26; GitHub runs JavaScript actions on node24/)
+    assert.match(r.stderr, /input "expected_version" is not declared in action\.yml/)
+    assert.match(r.stderr, /output "ktx-versoin" of step smoke is not declared in action\.yml/)
+    assert.match(r.stderr, /job "all-passed" needs job "brokn" which does not exist/)
+
+    writeFileSync(path.join(dir, 'action.yml'), action.replace('using: node26', 'using: node24'))
+    const misspelt = script('validate-actions.ts', path.join(dir, 'action.yml'), path.join(REPO, '.github', 'workflows', 'test.yml'))
+    assert.match(misspelt.stderr, /'"post_if"' does not exist in type 'RunsJavascript'/)
+  })
+})
+
+describe('pack-example', () => {
+  it('packs the example tarball, prints its path and sets the step output', () => {
+    const output = path.join(scratch(), 'github-output')
+    writeFileSync(output, '')
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/pack-example.ts', '--generation', 'runtime'], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, GITHUB_OUTPUT: output }
+    })
+    assert.equal(r.status, 0, r.stderr)
+    const tarball = r.stdout.trim()
+    assert.ok(existsSync(tarball))
+    assert.equal(readFileSync(output, 'utf8'), `tarball=${tarball}\n`)
+  })
+})
+
+describe('assert-stopped', () => {
+  it('passes on the report of a run whose second start launched a new daemon', async () => {
+    const run = await smoke({ faults: ['reuse-new-daemon'] }, { 'fail-on-error': 'false' }, { skipPost: true })
+    assert.equal(run.outputs['failed-phase'], 'daemon-reuse')
+    const r = script('assert-stopped.ts', run.outputs.report)
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /daemons seen: \d+, \d+; urls: http:\/\/127\.0\.0\.1:\d+, http:\/\/127\.0\.0\.1:\d+/)
+    rmSync(run.runnerTemp, { recursive: true, force: true })
+  })
+
+  it('fails when a daemon of the report still runs and listens', async () => {
+    const server = http.createServer((_, res) => res.end('{}'))
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const daemon = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', CACHE], { stdio: 'ignore' })
+    try {
+      const report = path.join(scratch(), 'report.json')
+      writeFileSync(report, JSON.stringify({ phases: [{ name: 'daemon-start', commands: [{ stdout: `Started ktx daemon\nurl: ${url}\npid: ${daemon.pid}\n` }] }] }))
+      const r = script('assert-stopped.ts', report)
+      assert.equal(r.code, 1)
+      assert.match(r.stderr, new RegExp(`daemon pid ${daemon.pid} is still running\\n${url} still accepts connections`))
+    } finally {
+      daemon.kill('SIGKILL')
+      server.close()
+    }
+  })
+})
