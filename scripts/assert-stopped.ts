@@ -11,7 +11,7 @@ interface Report {
 
 const file = process.argv[2]
 if (!file) {
-  console.error('usage: tsx scripts/assert-stopped.ts <report.json> (the action\'s `report` output)')
+  console.error("usage: tsx scripts/assert-stopped.ts <report.json> (the action's `report` output)")
   process.exit(2)
 }
 const report = JSON.parse(readFileSync(file, 'utf8')) as Report

@@ -3,13 +3,13 @@
 //   tsx scripts/pack-example.ts [--generation admin|runtime] [--faults a,b]
 import { appendFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { packFixture } from './lib/fixture.js'
+import { EXAMPLE, packFixture } from './lib/fixture.js'
 
 const { values } = parseArgs({ options: { generation: { type: 'string', default: 'admin' }, faults: { type: 'string', default: '' } } })
 if (values.generation !== 'admin' && values.generation !== 'runtime') {
   console.error(`--generation must be admin or runtime, not "${values.generation}"`)
   process.exit(2)
 }
-const tarball = packFixture({ generation: values.generation, faults: values.faults.split(',').filter(Boolean) })
+const tarball = packFixture({ ...EXAMPLE, generation: values.generation, faults: values.faults.split(',').filter(Boolean) })
 console.log(tarball)
 if (process.env.GITHUB_OUTPUT) appendFileSync(process.env.GITHUB_OUTPUT, `tarball=${tarball}\n`)

@@ -28,7 +28,11 @@ const workflowArgs = args.filter(a => path.resolve(a) !== actionFile)
 const workflowDirs = [path.join(REPO, '.github', 'workflows'), path.join(REPO, 'examples')]
 const workflows = workflowArgs.length
   ? workflowArgs.map(a => path.resolve(a))
-  : workflowDirs.filter(existsSync).flatMap(dir => readdirSync(dir).filter(f => /\.ya?ml$/.test(f)).map(f => path.join(dir, f)))
+  : workflowDirs.filter(existsSync).flatMap(dir =>
+      readdirSync(dir)
+        .filter(f => /\.ya?ml$/.test(f))
+        .map(f => path.join(dir, f))
+    )
 const rel = (file: string): string => path.relative(process.cwd(), file) || file
 
 /** Parses YAML strictly (duplicate keys are errors); records a problem and returns undefined on failure. */
@@ -73,7 +77,8 @@ function checkAction(action: ActionYml): void {
   if (runs.using !== 'node24') problems.push(`${rel(actionFile)}: runs.using is ${runs.using}; GitHub runs JavaScript actions on node24`)
   for (const key of ['main', 'post'] as const) {
     const entry = runs[key]
-    if (entry && !existsSync(path.join(path.dirname(actionFile), entry))) problems.push(`${rel(actionFile)}: runs.${key} ${entry} does not exist (npm run build)`)
+    if (entry && !existsSync(path.join(path.dirname(actionFile), entry)))
+      problems.push(`${rel(actionFile)}: runs.${key} ${entry} does not exist (npm run build)`)
   }
 }
 

@@ -1,8 +1,11 @@
 import * as core from '@actions/core'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { actionsCacheClient, cachedPaths } from './cache.js'
+import { junitXml } from './reporters/junit.js'
 import { disposeSandbox, stopWhatTheRunStarted } from './cleanup.js'
-import { InputError, parseInputs } from './inputs.js'
-import { PHASES } from './phases.js'
+import { InputError, parseInputs, type Inputs } from './inputs.js'
+import { phasesFor } from './phases.js'
 import { killActiveCommands } from './process.js'
 import { actionLog } from './reporters/log.js'
 import { outputsBeforeAnyPhase, outputsOf } from './reporters/outputs.js'
@@ -55,7 +58,7 @@ function stateStore(): { save: (name: string, value: string) => void; get: (name
 
 /** The main step: parse inputs, run the phases, stop what they started, report. Returns the exit code. */
 export async function run(): Promise<number> {
-  let inputs
+  let inputs: Inputs
   try {
     inputs = parseInputs(name => core.getInput(name))
   } catch (error) {
@@ -65,7 +68,8 @@ export async function run(): Promise<number> {
   }
 
   const state = stateStore()
-  const ctx = newContext(inputs, actionLog(), state.save, process.env.GITHUB_WORKSPACE || process.cwd())
+  const services = { cache: actionsCacheClient, event: { name: process.env.GITHUB_EVENT_NAME, ref: process.env.GITHUB_REF } }
+  const ctx = newContext(inputs, actionLog(inputs.quiet), state.save, process.env.GITHUB_WORKSPACE || process.cwd(), services)
   state.save(STATE.runId, ctx.runId)
   state.save(STATE.keepSandbox, String(inputs.keepSandbox))
 
@@ -79,7 +83,7 @@ export async function run(): Promise<number> {
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
 
-  const result: SmokeResult = await runPhases(ctx, PHASES, name => (current = name))
+  const result: SmokeResult = await runPhases(ctx, phasesFor(inputs), name => (current = name))
 
   // Nothing the run started outlives the main step, whatever the phases left behind.
   if (result.sandbox) {
@@ -90,9 +94,19 @@ export async function run(): Promise<number> {
     })
   }
 
-  const reportPath = path.join(tempParent(), `ktx-smoke-report-${ctx.runId}.json`)
-  await safely('JSON report', () => writeReport(reportPath, result, inputs))
-  setOutputs(outputsOf(result, reportPath))
+  // The post step saves the download caches of a fully passing run, unless they came from this very key.
+  const cache = result.facts.cache
+  if (cache?.used && result.result === 'passed' && !cache.hit && ctx.cacheDirs) {
+    state.save(STATE.cacheSave, JSON.stringify({ key: cache.key, paths: cachedPaths(ctx.cacheDirs, inputs.packageManager) }))
+  }
+
+  const reports = {
+    json: path.join(tempParent(), `ktx-smoke-report-${ctx.runId}.json`),
+    junit: path.join(tempParent(), `ktx-smoke-junit-${ctx.runId}.xml`)
+  }
+  await safely('JSON report', () => writeReport(reports.json, result, inputs))
+  await safely('JUnit report', () => writeFileSync(reports.junit, junitXml(result)))
+  setOutputs(outputsOf(result, reports))
   await safely('job summary', () => core.summary.addRaw(summaryMarkdown(result)).write())
 
   if (result.result === 'passed') {

@@ -5,10 +5,9 @@ export type Check = (result: CommandResult) => string | undefined
 
 /** Strips colour codes and the spinner glyph (`◐  `, `◇  `, `■  `) that starts a line. */
 export function plainLine(line: string): string {
-  return line
-    .replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
-    .replace(/^[^\p{L}\p{N}[{("'`/\\.-]+/u, '')
-    .trimEnd()
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
+  const colourless = line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+  return colourless.replace(/^[^\p{L}\p{N}[{("'`/\\.-]+/u, '').trimEnd()
 }
 
 export function plainLines(text: string): string[] {
@@ -59,7 +58,10 @@ export const stderrOnly =
   r => {
     const extra = plainLines(r.stderr).filter(line => !allowed.some(re => re.test(line)))
     if (extra.length === 0) return undefined
-    return `expected ${allowed.length ? 'no other' : 'no'} output on stderr, but it printed: ${extra.slice(0, 5).map(l => JSON.stringify(l)).join(', ')}`
+    return `expected ${allowed.length ? 'no other' : 'no'} output on stderr, but it printed: ${extra
+      .slice(0, 5)
+      .map(l => JSON.stringify(l))
+      .join(', ')}`
   }
 
 export const stderrEmpty = (): Check => stderrOnly()

@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { actionsCacheClient, type CacheClient } from './cache.js'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { stopDaemon } from './daemon.js'
@@ -30,9 +31,7 @@ function statePid(projectDir: string): number | undefined {
 export async function stopWhatTheRunStarted(root: string, state: (name: string) => string | undefined): Promise<string[]> {
   const lines: string[] = []
   const pids = new Set(
-    [pidOf(state(STATE.daemonPid)), pidOf(state(STATE.secondDaemonPid)), statePid(sandboxAt(root).projectDir)].filter(
-      (pid): pid is number => pid !== undefined
-    )
+    [pidOf(state(STATE.daemonPid)), pidOf(state(STATE.secondDaemonPid)), statePid(sandboxAt(root).projectDir)].filter((pid): pid is number => pid !== undefined)
   )
   for (const pid of pids) {
     try {
@@ -48,22 +47,44 @@ export async function stopWhatTheRunStarted(root: string, state: (name: string) 
   return lines
 }
 
+/** Where cleanup messages go: the action's log, or a terminal. */
+export interface Say {
+  info(line: string): void
+  warning(line: string): void
+}
+
+const actionSay: Say = { info: line => core.info(line), warning: line => core.warning(line) }
+
 /** Removes the sandbox unless keep-sandbox; says what it did. Never deletes what the run did not create. */
-export function disposeSandbox(root: string, runId: string, keep: boolean): void {
+export function disposeSandbox(root: string, runId: string, keep: boolean, say: Say = actionSay): void {
   if (keep) {
-    core.info(`keep-sandbox is true: the sandbox stays at ${root}`)
+    say.info(`keep-sandbox is true: the sandbox stays at ${root}`)
     return
   }
   const refusal = removeSandbox(root, runId)
-  if (refusal) core.warning(`Left the sandbox in place: ${refusal}.`)
-  else core.info(`removed the sandbox ${root}`)
+  if (refusal) say.warning(`Left the sandbox in place: ${refusal}.`)
+  else say.info(`removed the sandbox ${root}`)
+}
+
+/** Saves the download caches when main asked for it (all phases passed, no exact hit). */
+async function saveDownloads(cache: CacheClient): Promise<void> {
+  const saved = core.getState(STATE.cacheSave)
+  if (!saved) return
+  try {
+    const { key, paths } = JSON.parse(saved) as { key: string; paths: string[] }
+    const id = await cache.saveCache(paths, key)
+    core.info(id === -1 ? `cache: not saved for ${key} (see the warning above)` : `cache: saved ${key}`)
+  } catch (error) {
+    core.warning(`cache: could not save the download caches: ${(error as Error).message}`)
+  }
 }
 
 /**
  * The post step: stop whatever of the run still runs (after a cancellation or a crash of main),
  * then remove the sandbox unless keep-sandbox. Problems are warnings; the job never fails here.
  */
-export async function cleanup(): Promise<void> {
+export async function cleanup(cache: CacheClient = actionsCacheClient): Promise<void> {
+  await saveDownloads(cache)
   const root = core.getState(STATE.sandbox)
   const runId = core.getState(STATE.runId)
   if (!root || !runId) {

@@ -1,3 +1,4 @@
+import http from 'node:http'
 import net from 'node:net'
 import { plainLines } from './checks.js'
 import { isProcessGone, killTree, waitFor } from './process.js'
@@ -28,18 +29,32 @@ export function parseDaemonLines(stdout: string): DaemonInfo {
   return info
 }
 
+/** A GET over plain HTTP on loopback (node:http: cheaper to start than fetch). */
+function get(target: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(target, { timeout: timeoutMs, agent: false }, response => {
+      let body = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => (body += chunk))
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }))
+      response.on('error', reject)
+    })
+    request.on('timeout', () => request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })))
+    request.on('error', reject)
+  })
+}
+
 /** `GET <url>/health`; resolves to the parsed body, or throws saying what answered instead. */
 export async function fetchHealth(url: string, timeoutMs = 5000): Promise<{ status?: string; version?: string }> {
   const target = `${url.replace(/\/+$/, '')}/health`
-  let response: Response
+  let response: { status: number; body: string }
   try {
-    response = await fetch(target, { signal: AbortSignal.timeout(timeoutMs) })
+    response = await get(target, timeoutMs)
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code
-    throw new Error(`nothing answered GET ${target} (${cause ?? (error as Error).message})`)
+    throw new Error(`nothing answered GET ${target} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
-  const body = await response.text()
-  if (!response.ok) throw new Error(`GET ${target} answered HTTP ${response.status}: ${body.slice(0, 200)}`)
+  const { status, body } = response
+  if (status < 200 || status >= 300) throw new Error(`GET ${target} answered HTTP ${status}: ${body.slice(0, 200)}`)
   try {
     return JSON.parse(body) as { status?: string; version?: string }
   } catch {

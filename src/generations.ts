@@ -101,19 +101,7 @@ export const PROBE_ORDER: Generation[] = [ADMIN, RUNTIME]
 
 /** The `sl query` both generations use for the lazy install and the executed query. */
 export function slQuery(projectDir: string, extra: string[]): string[] {
-  return [
-    'sl',
-    'query',
-    '--connection-id',
-    'warehouse',
-    '--measure',
-    'orders.order_count',
-    '--format',
-    'json',
-    ...extra,
-    '--project-dir',
-    projectDir
-  ]
+  return ['sl', 'query', '--connection-id', 'warehouse', '--measure', 'orders.order_count', '--format', 'json', ...extra, '--project-dir', projectDir]
 }
 
 /** Shape of `status --json` (contract §3), as far as the smoke reads it. */
@@ -142,3 +130,6 @@ joins: []
 
 /** The three check lines every status / doctor report carries, in order (contract §3). */
 export const CHECK_LABELS = ['uv', 'Bundled Python wheel', 'Managed Python runtime']
+
+/** Releases that download their own pinned uv into `<root>/uv/<uv version>/uv` (contract §5), newest first. */
+export const MANAGED_UV: { since: string; uvVersion: string }[] = [{ since: '0.12.0', uvVersion: '0.11.21' }]

@@ -1,3 +1,4 @@
+import { parse as parseShell } from 'shell-quote'
 import semver from 'semver'
 
 /** Every input of action.yml, parsed and validated once. */
@@ -12,7 +13,16 @@ export interface Inputs {
   installTimeoutSec: number
   keepSandbox: boolean
   failOnError: boolean
+  cache: CacheMode
+  /** A uv executable to place where the CLI looks for it ('' for none). */
+  uvBinary: string
+  quiet: boolean
+  /** Extra ktx command lines, each as argv without the leading `ktx`. */
+  extraCommands: string[][]
 }
+
+export const CACHE_MODES = ['auto', 'true', 'false'] as const
+export type CacheMode = (typeof CACHE_MODES)[number]
 
 export const PACKAGE_MANAGERS = ['npm', 'pnpm'] as const
 export type PackageManager = (typeof PACKAGE_MANAGERS)[number]
@@ -49,7 +59,11 @@ export const DEFAULTS = {
   'phase-timeout': '120',
   'install-timeout': '900',
   'keep-sandbox': 'false',
-  'fail-on-error': 'true'
+  'fail-on-error': 'true',
+  cache: 'auto',
+  'uv-binary': '',
+  quiet: 'false',
+  'extra-commands': ''
 } as const
 
 function raw(read: InputReader, name: string): string {
@@ -75,10 +89,7 @@ function seconds(read: InputReader, name: string): number {
   const value = raw(read, name)
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN
   if (Number.isInteger(n) && n >= TIMEOUT_RANGE.min && n <= TIMEOUT_RANGE.max) return n
-  throw new InputError(
-    name,
-    `Invalid ${name}: "${value}". Expected a whole number of seconds from ${TIMEOUT_RANGE.min} to ${TIMEOUT_RANGE.max}.`
-  )
+  throw new InputError(name, `Invalid ${name}: "${value}". Expected a whole number of seconds from ${TIMEOUT_RANGE.min} to ${TIMEOUT_RANGE.max}.`)
 }
 
 function features(read: InputReader): Feature[] {
@@ -86,10 +97,7 @@ function features(read: InputReader): Feature[] {
   const list = [...new Set(value.split(/[\s,]+/).filter(Boolean))]
   const unknown = list.filter(f => !(FEATURES as readonly string[]).includes(f))
   if (list.length === 0 || unknown.length > 0) {
-    throw new InputError(
-      'features',
-      `Invalid features: "${value}". Valid values (comma or space separated): ${FEATURES.join(', ')}.`
-    )
+    throw new InputError('features', `Invalid features: "${value}". Valid values (comma or space separated): ${FEATURES.join(', ')}.`)
   }
   return list as Feature[]
 }
@@ -97,10 +105,34 @@ function features(read: InputReader): Feature[] {
 function expectedVersion(read: InputReader): string {
   const value = raw(read, 'expected-version').replace(/^v(?=\d)/, '')
   if (value === '' || semver.valid(value) === value) return value
-  throw new InputError(
-    'expected-version',
-    `Invalid expected-version: "${value}". Expected a semver version such as 0.12.0, or empty to skip the check.`
-  )
+  throw new InputError('expected-version', `Invalid expected-version: "${value}". Expected a semver version such as 0.12.0, or empty to skip the check.`)
+}
+
+/**
+ * `extra-commands`: one ktx command line per line (a leading `ktx` is optional, `#` starts a
+ * comment line). Quotes work as in a shell; pipes, redirections, globs and substitutions do not.
+ */
+export function parseExtraCommands(text: string): string[][] {
+  const commands: string[][] = []
+  const lines = text.split(/\r?\n/)
+  lines.forEach((line, index) => {
+    const trimmed = line.trim()
+    if (trimmed === '' || trimmed.startsWith('#')) return
+    const bad = (why: string): InputError =>
+      new InputError(
+        'extra-commands',
+        `Invalid extra-commands, line ${index + 1} ("${trimmed}"): ${why}. Give one ktx command per line, e.g. "sl query --connection-id warehouse --measure orders.order_count".`
+      )
+    const words = parseShell(trimmed, name => `$${name}`)
+    if (words.some(w => typeof w !== 'string')) throw bad('shell operators, globs and comments are not run by a shell here')
+    const argv = words as string[]
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the message names the workflow's ${{ }} syntax
+    if (/\$\w/.test(trimmed)) throw bad('variables are not expanded; use ${{ }} expressions in the workflow instead')
+    if (argv[0] === 'ktx') argv.shift()
+    if (argv.length === 0) throw bad('no command after ktx')
+    commands.push(argv)
+  })
+  return commands
 }
 
 /** Parses every input; throws an InputError naming the first bad one. */
@@ -122,6 +154,10 @@ export function parseInputs(read: InputReader): Inputs {
     phaseTimeoutSec: seconds(read, 'phase-timeout'),
     installTimeoutSec: seconds(read, 'install-timeout'),
     keepSandbox: bool(read, 'keep-sandbox'),
-    failOnError: bool(read, 'fail-on-error')
+    failOnError: bool(read, 'fail-on-error'),
+    cache: oneOf(read, 'cache', CACHE_MODES),
+    uvBinary: raw(read, 'uv-binary'),
+    quiet: bool(read, 'quiet'),
+    extraCommands: parseExtraCommands(read('extra-commands'))
   }
 }

@@ -1,6 +1,6 @@
 import { getExecOutput } from '@actions/exec'
 import { which } from '@actions/io'
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import semver from 'semver'
 import { exitsWith, expect } from './checks.js'
@@ -35,10 +35,38 @@ async function toolVersion(tool: string): Promise<string> {
   return stdout.trim()
 }
 
+/**
+ * The version of a package manager installed as an npm package (setup-node's npm, pnpm from
+ * pnpm/action-setup or npm): read from its package.json next to the bin it links to, which is much
+ * quicker than starting it. Otherwise (a standalone binary, a Windows shim) it is asked.
+ */
+export async function packageManagerVersion(manager: PackageManager, tool: string): Promise<string> {
+  try {
+    let dir = path.dirname(realpathSync(tool))
+    for (let i = 0; i < 4; i++, dir = path.dirname(dir)) {
+      const file = path.join(dir, 'package.json')
+      if (!existsSync(file)) continue
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === manager && pkg.version) return pkg.version
+    }
+  } catch {
+    // Fall back to asking the tool.
+  }
+  return toolVersion(tool)
+}
+
+export interface NodeOnPath {
+  path: string
+  version: string
+  /** `process.versions.modules`: the ABI native addons are built for. */
+  abi: string
+}
+
 /** The Node on PATH (the one ktx will run on) must satisfy the package's `engines.node`. */
-export async function checkNode(tarball: TarballInfo, scope: PhaseScope): Promise<void> {
+export async function checkNode(tarball: TarballInfo, scope: PhaseScope): Promise<NodeOnPath> {
   const node = await findTool('node', 'Use actions/setup-node before this step.')
-  const version = await toolVersion(node)
+  const { stdout } = await getExecOutput(node, ['-p', 'process.version + " " + process.versions.modules'], { silent: true, ignoreReturnCode: true })
+  const [version = '', abi = ''] = stdout.trim().split(' ')
   scope.note(`node on PATH: ${version} (${node})`)
   const range = tarball.enginesNode
   if (range && !semver.satisfies(version, range, { includePrerelease: true })) {
@@ -46,18 +74,20 @@ export async function checkNode(tarball: TarballInfo, scope: PhaseScope): Promis
       `${tarball.name}@${tarball.version} requires Node ${range} (engines.node), but the Node on PATH is ${version} (${node}). Select a matching Node with actions/setup-node before this step.`
     )
   }
+  return { path: node, version, abi }
 }
 
 /** The package manager on PATH, with a hint on how to get it when it is not there. */
-export async function findPackageManager(manager: PackageManager, scope: PhaseScope): Promise<string> {
+export async function findPackageManager(manager: PackageManager, scope: PhaseScope): Promise<{ path: string; version: string }> {
   const tool = await findTool(
     manager,
     manager === 'pnpm'
       ? 'Install it before this step, e.g. with pnpm/action-setup, `corepack enable pnpm`, or `npm install -g pnpm`.'
       : 'Use actions/setup-node before this step.'
   )
-  scope.note(`${manager} ${await toolVersion(tool)} (${tool})`)
-  return tool
+  const version = await packageManagerVersion(manager, tool)
+  scope.note(`${manager} ${version} (${tool})`)
+  return { path: tool, version }
 }
 
 /**
@@ -70,7 +100,9 @@ export async function installTarball(
   tarball: TarballInfo,
   sandbox: Sandbox,
   timeoutSec: number,
-  scope: PhaseScope
+  scope: PhaseScope,
+  /** The package manager's download cache (npm) or store (pnpm) to use, if the action owns one. */
+  cacheDir?: string
 ): Promise<string> {
   const dir = sandbox.installDir
   const local = 'ktx-under-test.tgz'
@@ -98,6 +130,7 @@ export async function installTarball(
   }
 
   const args = manager === 'pnpm' ? ['install', '--no-frozen-lockfile'] : ['install', '--no-audit', '--no-fund']
+  if (cacheDir) args.push(manager === 'pnpm' ? '--store-dir' : '--cache', cacheDir)
   await scope.exec(tool, args, { cwd: dir, env: cleanEnv(), timeoutSec, display: `${manager} ${args.join(' ')}` }, [exitsWith(0)])
 
   const installedManifest = path.join(dir, 'node_modules', ...tarball.name.split('/'), 'package.json')

@@ -1,4 +1,6 @@
-import { existsSync, mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, copyFileSync, existsSync, mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs'
+import semver from 'semver'
+import { cachedPaths, cacheDirs, cacheKey, createCacheDirs, decideCache } from './cache.js'
 import os from 'node:os'
 import path from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
@@ -18,11 +20,12 @@ import {
   type Check
 } from './checks.js'
 import { fetchHealth, parseDaemonLines, portRefuses } from './daemon.js'
-import { CHECK_LABELS, GENERATIONS, ORDERS_YAML, PROBE_ORDER, slQuery, type Generation, type RuntimeStatus } from './generations.js'
+import { CHECK_LABELS, GENERATIONS, MANAGED_UV, ORDERS_YAML, PROBE_ORDER, slQuery, type Generation, type RuntimeStatus } from './generations.js'
 import { checkNode, findPackageManager, installTarball } from './install.js'
 import { isProcessGone, type CommandResult, waitFor } from './process.js'
 import { createSandbox, isInside } from './sandbox.js'
 import type { Phase, PhaseScope, SmokeContext } from './smoke.js'
+import type { Inputs } from './inputs.js'
 import { STATE } from './state.js'
 import { inspectTarball, resolveTarball } from './tarball.js'
 import { countOrders, writeWarehouse } from './warehouse.js'
@@ -48,7 +51,6 @@ function samePath(a: string | undefined, b: string): boolean {
   return path.resolve(a) === path.resolve(b) || real(a) === real(b)
 }
 
-
 /** status --json: parsed, of the expected kind, in the sandbox's runtime root, with the generation's exit code. */
 async function readStatus(ctx: SmokeContext, scope: PhaseScope, kind: string): Promise<RuntimeStatus> {
   const g = generation(ctx)
@@ -56,11 +58,7 @@ async function readStatus(ctx: SmokeContext, scope: PhaseScope, kind: string): P
   const r = await scope.ktx(g.status, [completes])
   const status = parseJsonStdout<RuntimeStatus>(r)
   expect(typeof status.kind === 'string', 'status --json has no "kind"', r)
-  expect(
-    status.kind === kind,
-    `expected runtime status "${kind}", got "${status.kind}"${status.detail ? `: ${status.detail}` : ''}`,
-    r
-  )
+  expect(status.kind === kind, `expected runtime status "${kind}", got "${status.kind}"${status.detail ? `: ${status.detail}` : ''}`, r)
   expect(
     samePath(status.layout?.runtimeRoot, root),
     `status reports runtime root ${status.layout?.runtimeRoot ?? '(none)'}, but KTX_RUNTIME_ROOT is ${root}`,
@@ -102,6 +100,83 @@ function daemonLines(message: RegExp, what: string): Check[] {
   ]
 }
 
+/** The `uv-binary` input as an existing file, resolved against the workspace. */
+function resolveUvBinary(given: string, workspace: string): string {
+  const file = path.resolve(workspace, given)
+  if (!existsSync(file) || !statSync(file).isFile()) {
+    throw new Error(`Input uv-binary: no file at "${given}" (looked for ${file}). Give the path of a uv executable, or leave uv-binary empty.`)
+  }
+  return file
+}
+
+/**
+ * Puts the given uv where the release looks for it: its managed uv path under the runtime root
+ * (0.12+, contract §5), or a directory first on ktx's PATH (older releases).
+ */
+function placeUv(ctx: SmokeContext, s: PhaseScope, file: string, cliVersion: string): void {
+  const exe = process.platform === 'win32' ? 'uv.exe' : 'uv'
+  const managed = MANAGED_UV.find(m => semver.gte(cliVersion, m.since))
+  const dir = managed ? path.join(ctx.sandbox!.runtimeRoot, 'uv', managed.uvVersion) : path.join(ctx.sandbox!.root, 'bin')
+  mkdirSync(dir, { recursive: true })
+  const target = path.join(dir, exe)
+  copyFileSync(file, target)
+  chmodSync(target, 0o755)
+  if (!managed) ctx.pathDir = dir
+  s.note(
+    `uv-binary: ${file} placed at ${target}${managed ? ` (the managed uv ${managed.uvVersion} of ktx ${managed.since}+)` : ' (first on PATH, where releases before 0.12 look)'}`
+  )
+}
+
+/** Decides on the cache, points the package manager and uv at the owned caches, and restores them. */
+export async function restoreDownloads(
+  ctx: SmokeContext,
+  s: PhaseScope,
+  nodeAbi: string,
+  managerVersion: string,
+  available: Promise<boolean> | undefined = undefined
+): Promise<void> {
+  const { inputs, services } = ctx
+  const tarball = ctx.facts.tarball!
+  const { key, restorePrefix } = cacheKey({
+    platform: process.platform,
+    arch: process.arch,
+    nodeAbi,
+    manager: inputs.packageManager,
+    managerVersion,
+    dependencies: tarball.dependencies,
+    wheelSha256: tarball.assetManifest?.wheel?.sha256,
+    features: inputs.features
+  })
+  if (inputs.cache === 'false') {
+    ctx.facts.cache = { used: false, key: '', hit: false, reason: 'cache is false' }
+    return
+  }
+  const dirs = cacheDirs()
+  createCacheDirs(dirs)
+  ctx.cacheDirs = dirs
+  if (services.local) {
+    ctx.facts.cache = { used: false, key: '', hit: false, reason: `a local run: downloads stay in ${dirs.root} between runs` }
+    s.note(`cache: ${ctx.facts.cache.reason}`)
+    return
+  }
+  const decision = await decideCache(inputs.cache, services.event, () => available ?? services.cache.isFeatureAvailable())
+  if (!decision.use) {
+    ctx.facts.cache = { used: false, key: '', hit: false, reason: decision.reason }
+    if (decision.warn) s.warn(`cache: ${decision.reason}`)
+    else s.note(`cache: not used: ${decision.reason}`)
+    return
+  }
+  const paths = cachedPaths(dirs, inputs.packageManager)
+  let restoredKey: string | undefined
+  try {
+    restoredKey = await services.cache.restoreCache(paths, key, [restorePrefix])
+  } catch (error) {
+    s.warn(`cache: restore failed, continuing without it: ${(error as Error).message}`)
+  }
+  ctx.facts.cache = { used: true, key, hit: restoredKey === key, restoredKey }
+  s.note(`cache: ${restoredKey === key ? 'hit' : restoredKey ? `partial hit (${restoredKey})` : 'miss'} for ${key}`)
+}
+
 /** The daemon phases run only with `daemon: true`. */
 const DAEMON_PHASE = { enabled: (ctx: SmokeContext) => ctx.inputs.daemon, skipReason: 'skipped: daemon is false' }
 
@@ -115,15 +190,22 @@ export const PHASES: Phase[] = [
       const tarball = await inspectTarball(file)
       ctx.facts.tarball = tarball
       s.note(`tarball: ${file} (${tarball.name}@${tarball.version})`)
-      await checkNode(tarball, s)
-      const tool = await findPackageManager(ctx.inputs.packageManager, s)
+      const uvBinary = ctx.inputs.uvBinary ? resolveUvBinary(ctx.inputs.uvBinary, ctx.workspace) : undefined
+      // Ask for the cache service now: loading its client overlaps with the checks below.
+      const cacheAvailable = ctx.inputs.cache === 'false' || ctx.services.local ? undefined : Promise.resolve(ctx.services.cache.isFeatureAvailable())
+      cacheAvailable?.catch(() => undefined)
+      const node = await checkNode(tarball, s)
+      const manager = await findPackageManager(ctx.inputs.packageManager, s)
       const sandbox = createSandbox(ctx.runId)
       ctx.sandbox = sandbox
       ctx.saveState(STATE.sandbox, sandbox.root)
       s.note(`sandbox: ${sandbox.root}`)
       ctx.facts.runtimeRoot = sandbox.runtimeRoot
       ctx.defaultRootMark = defaultRootMark(tarball.version)
-      ctx.ktxBin = await installTarball(ctx.inputs.packageManager, tool, tarball, sandbox, ctx.inputs.installTimeoutSec, s)
+      if (uvBinary) placeUv(ctx, s, uvBinary, tarball.version)
+      await restoreDownloads(ctx, s, node.abi, manager.version, cacheAvailable)
+      const cacheDir = ctx.cacheDirs && (ctx.inputs.packageManager === 'pnpm' ? ctx.cacheDirs.pnpmStore : ctx.cacheDirs.npm)
+      ctx.ktxBin = await installTarball(ctx.inputs.packageManager, manager.path, tarball, sandbox, ctx.inputs.installTimeoutSec, s, cacheDir)
     }
   },
   {
@@ -132,11 +214,14 @@ export const PHASES: Phase[] = [
     async run(ctx, s) {
       const { name, version } = ctx.facts.tarball!
       const want = `${name} ${version}`
-      const r = await s.ktx(['--version'], [
-        exitsWith(0),
-        stderrEmpty(),
-        r => (r.stdout.trim() === want ? undefined : `expected stdout "${want}" (from the tarball's package.json), got ${JSON.stringify(r.stdout.trim())}`)
-      ])
+      const r = await s.ktx(
+        ['--version'],
+        [
+          exitsWith(0),
+          stderrEmpty(),
+          r => (r.stdout.trim() === want ? undefined : `expected stdout "${want}" (from the tarball's package.json), got ${JSON.stringify(r.stdout.trim())}`)
+        ]
+      )
       ctx.facts.ktxVersion = r.stdout.trim().split(/\s+/).pop()
       const expected = ctx.inputs.expectedVersion
       expect(!expected || version === expected, `ktx reports version ${version}, but expected-version is ${expected}`, r)
@@ -293,7 +378,11 @@ export const PHASES: Phase[] = [
       const { url, pid } = info as { url: string; pid: number }
       ctx.facts.daemon = { url, pid, statePath: info.state }
       const missing = ctx.inputs.features.filter(f => !(info.features ?? []).includes(f))
-      expect(missing.length === 0, `the daemon's "features:" line lacks ${missing.join(', ')} (got: ${(info.features ?? []).join(', ') || 'no features line'})`, r)
+      expect(
+        missing.length === 0,
+        `the daemon's "features:" line lacks ${missing.join(', ')} (got: ${(info.features ?? []).join(', ') || 'no features line'})`,
+        r
+      )
       let health: { status?: string; version?: string }
       try {
         health = await fetchHealth(url)
@@ -338,3 +427,20 @@ export const PHASES: Phase[] = [
     }
   }
 ]
+
+/** One phase per `extra-commands` line: run in the fixture project, exit 0, nothing on stderr. */
+export function extraPhase(argv: string[], index: number): Phase {
+  return {
+    name: `extra-${index + 1}`,
+    title: `\`ktx ${argv.join(' ')}\``,
+    async run(_ctx, s) {
+      await s.ktx(argv, [exitsWith(0), stderrEmpty()])
+    }
+  }
+}
+
+/** The phases of a run: the fixed ones, with the extra commands after the runtime checks. */
+export function phasesFor(inputs: Inputs): Phase[] {
+  const at = PHASES.findIndex(p => p.name === 'runtime-checks') + 1
+  return [...PHASES.slice(0, at), ...inputs.extraCommands.map(extraPhase), ...PHASES.slice(at)]
+}

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto'
+import path from 'node:path'
+import type { CacheClient, CacheDirs } from './cache.js'
 import { ExpectationError, tailLines, verify, type Check } from './checks.js'
 import type { Generation } from './generations.js'
 import type { Inputs } from './inputs.js'
@@ -20,7 +22,8 @@ export const PHASE_NAMES = [
   'daemon-reuse',
   'daemon-stop'
 ] as const
-export type PhaseName = (typeof PHASE_NAMES)[number]
+/** The fixed phases, and one `extra-N` per line of `extra-commands`. */
+export type PhaseName = (typeof PHASE_NAMES)[number] | `extra-${number}`
 
 export type PhaseStatus = 'passed' | 'failed' | 'skipped'
 
@@ -58,6 +61,19 @@ export interface Facts {
   runtimeRoot?: string
   warehouseRows?: number
   daemon?: { url: string; pid: number; statePath?: string }
+  cache?: CacheFacts
+}
+
+export interface CacheFacts {
+  /** Whether the cache service was used (restore now, save in the post step). */
+  used: boolean
+  key: string
+  /** An exact key match was restored. */
+  hit: boolean
+  /** The key actually restored (a prefix match when not a hit). */
+  restoredKey?: string
+  /** Why the cache service was not used. */
+  reason?: string
 }
 
 export interface SmokeResult {
@@ -77,6 +93,8 @@ export interface SmokeLog {
   startPhase(name: PhaseName, title: string): void
   /** A line of the phase's own narration. */
   info(line: string): void
+  /** Something the user should act on, that does not fail the phase. */
+  warning(line: string): void
   commandStarted(display: string): void
   /** Raw command output as it arrives. */
   output(text: string): void
@@ -99,6 +117,19 @@ export interface SmokeContext {
   saveState: SaveState
   /** What the default runtime root held for this version before the run ('' when nothing). */
   defaultRootMark?: string
+  /** The cache service and the event that triggered the run. */
+  services: Services
+  /** Download caches the action owns (unless cache is false). */
+  cacheDirs?: CacheDirs
+  /** A directory put first on ktx's PATH (holds the uv-binary for releases that take uv from PATH). */
+  pathDir?: string
+}
+
+export interface Services {
+  cache: CacheClient
+  event: { name?: string; ref?: string }
+  /** A local run (ktx-smoke): the owned download caches persist in the temp dir, no cache service. */
+  local?: boolean
 }
 
 export interface Phase {
@@ -143,6 +174,11 @@ export class PhaseScope {
     this.ctx.log.info(line)
   }
 
+  warn(line: string): void {
+    this.notes.push(`warning: ${line}`)
+    this.ctx.log.warning(line)
+  }
+
   /** Runs any command, recorded in the phase; checks are applied in order. */
   async exec(
     file: string,
@@ -180,9 +216,21 @@ export class PhaseScope {
   ktx(args: string[], checks: Check[], timeoutSec = this.ctx.inputs.phaseTimeoutSec): Promise<CommandResult> {
     const { ktxBin, sandbox } = this.ctx
     if (!ktxBin || !sandbox) throw new Error('ktx is not installed yet')
-    const env = cleanEnv({ ...KTX_ENV, KTX_RUNTIME_ROOT: sandbox.runtimeRoot })
+    const env = ktxEnv(this.ctx)
     return this.exec(ktxBin, args, { cwd: sandbox.projectDir, env, timeoutSec, display: `ktx ${args.join(' ')}` }, checks)
   }
+}
+
+/** The environment of every ktx command: KTX_ENV, the sandbox's runtime root, the owned uv caches. */
+export function ktxEnv(ctx: SmokeContext): NodeJS.ProcessEnv {
+  const extra: Record<string, string> = { ...KTX_ENV, KTX_RUNTIME_ROOT: ctx.sandbox!.runtimeRoot }
+  if (ctx.cacheDirs) Object.assign(extra, { UV_CACHE_DIR: ctx.cacheDirs.uvCache, UV_PYTHON_INSTALL_DIR: ctx.cacheDirs.uvPython })
+  const env = cleanEnv(extra)
+  if (ctx.pathDir) {
+    const key = Object.keys(env).find(k => k.toUpperCase() === 'PATH') ?? 'PATH'
+    env[key] = [ctx.pathDir, env[key]].filter(Boolean).join(path.delimiter)
+  }
+  return env
 }
 
 /** The message a failing phase ends with: what failed, the command, its exit code and output. */
@@ -190,7 +238,11 @@ export function failureMessage(phase: PhaseName, problem: string, result?: Comma
   const lines = [`Phase ${phase} failed: ${problem}`]
   if (result) {
     lines.push(`command: ${result.display}`)
-    const exit = result.timedOut ? `timed out after ${Math.round(result.durationMs / 1000)} s` : result.exitCode === null ? `killed by ${result.signal}` : String(result.exitCode)
+    const exit = result.timedOut
+      ? `timed out after ${Math.round(result.durationMs / 1000)} s`
+      : result.exitCode === null
+        ? `killed by ${result.signal}`
+        : String(result.exitCode)
     lines.push(`exit code: ${exit}`)
     for (const stream of ['stderr', 'stdout'] as const) {
       const text = result[stream].trim()
@@ -200,8 +252,8 @@ export function failureMessage(phase: PhaseName, problem: string, result?: Comma
   return lines.join('\n')
 }
 
-export function newContext(inputs: Inputs, log: SmokeLog, saveState: SaveState, workspace: string): SmokeContext {
-  return { inputs, runId: randomUUID(), workspace, facts: {}, log, saveState }
+export function newContext(inputs: Inputs, log: SmokeLog, saveState: SaveState, workspace: string, services: Services): SmokeContext {
+  return { inputs, runId: randomUUID(), workspace, facts: {}, log, saveState, services }
 }
 
 /** Runs the phases in order; the first failure stops the run and the rest are skipped. */

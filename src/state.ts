@@ -4,6 +4,7 @@ export const STATE = {
   keepSandbox: 'keep-sandbox',
   sandbox: 'sandbox',
   daemonPid: 'daemon-pid',
-  secondDaemonPid: 'daemon-pid-2'
+  secondDaemonPid: 'daemon-pid-2',
+  /** Set by main when the post step should save the download caches: JSON { key, paths }. */
+  cacheSave: 'cache-save'
 } as const
-

@@ -10,6 +10,8 @@ export interface TarballInfo {
   version: string
   /** `engines.node` of the package, if any. */
   enginesNode?: string
+  /** `dependencies` and `optionalDependencies` as declared (what the install downloads). */
+  dependencies: Record<string, string>
   /** The bundled Python asset manifest (`assets/python/manifest.json`), if the package ships one. */
   assetManifest?: AssetManifest
 }
@@ -43,9 +45,7 @@ export async function resolveTarball(pattern: string, baseDir: string): Promise<
     throw new TarballError(`Input tarball: no file matches "${pattern}" (relative to ${baseDir}).`)
   }
   if (matches.length > 1) {
-    throw new TarballError(
-      `Input tarball: "${pattern}" matches ${matches.length} files; it must match exactly one:\n${matches.map(m => `  ${m}`).join('\n')}`
-    )
+    throw new TarballError(`Input tarball: "${pattern}" matches ${matches.length} files; it must match exactly one:\n${matches.map(m => `  ${m}`).join('\n')}`)
   }
   return path.resolve(matches[0])
 }
@@ -94,7 +94,7 @@ export async function inspectTarball(file: string): Promise<TarballInfo> {
     throw new TarballError(`Input tarball: ${file} has no package/package.json, so it ${NOT_A_TARBALL}.`)
   }
 
-  let pkg: { name?: unknown; version?: unknown; bin?: unknown; engines?: { node?: unknown } }
+  let pkg: { name?: unknown; version?: unknown; bin?: unknown; engines?: { node?: unknown }; dependencies?: unknown; optionalDependencies?: unknown }
   try {
     pkg = JSON.parse(wanted.get('package/package.json') ?? '')
   } catch (error) {
@@ -125,6 +125,12 @@ export async function inspectTarball(file: string): Promise<TarballInfo> {
     name,
     version,
     enginesNode: typeof pkg.engines?.node === 'string' ? pkg.engines.node : undefined,
+    dependencies: { ...stringMap(pkg.dependencies), ...stringMap(pkg.optionalDependencies) },
     assetManifest
   }
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  if (!value || typeof value !== 'object') return {}
+  return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'))
 }

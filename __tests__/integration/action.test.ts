@@ -74,24 +74,96 @@ describe('happy paths', () => {
 
 describe('broken releases, each caught at its phase with the CLI quoted', () => {
   const cases: [string, FixtureOptions, string, RegExp, Record<string, string>?][] = [
-    ['a dependency that cannot be installed', { dependencies: { 'is-number': '999.0.0' } }, 'install', /expected exit code 0, but it exited with \d+[\s\S]*is-number/],
-    ['a version unlike its package.json', { faults: ['version-mismatch'] }, 'version', /expected stdout "@kaelio\/ktx 0\.12\.0" \(from the tarball's package\.json\), got "@kaelio\/ktx 0\.0\.0-other"/],
-    ['a telemetry notice on stderr', { faults: ['telemetry-always'] }, 'version', /expected no output on stderr, but it printed: "ktx collects anonymous usage data/],
+    [
+      'a dependency that cannot be installed',
+      { dependencies: { 'is-number': '999.0.0' } },
+      'install',
+      /expected exit code 0, but it exited with \d+[\s\S]*is-number/
+    ],
+    [
+      'a version unlike its package.json',
+      { faults: ['version-mismatch'] },
+      'version',
+      /expected stdout "@kaelio\/ktx 0\.12\.0" \(from the tarball's package\.json\), got "@kaelio\/ktx 0\.0\.0-other"/
+    ],
+    [
+      'a telemetry notice on stderr',
+      { faults: ['telemetry-always'] },
+      'version',
+      /expected no output on stderr, but it printed: "ktx collects anonymous usage data/
+    ],
     ['a runtime already there at first', { faults: ['ready-at-start'] }, 'runtime-missing', /expected runtime status "missing", got "ready": Runtime ready at/],
-    ['status exit 0 while missing (admin)', { faults: ['status-exit-0'] }, 'runtime-missing', /expected exit code 1, but it exited with 0 \(the admin generation's status exits 1 for "missing"\)/],
-    ['the admin generation run as the runtime one', { generation: 'admin' }, 'runtime-missing', /error: unknown command 'runtime'/, { 'cli-generation': 'runtime' }],
-    ['an install without its messages', { faults: ['no-install-messages'] }, 'lazy-install', /expected the "Installing … Python runtime \(core\) with uv\.\.\." line on stderr/],
-    ['an install that hangs in uv', { faults: ['hang-install'] }, 'lazy-install', /Phase lazy-install failed: timed out after 3 s \(the process tree was killed\)[\s\S]*Installing ktx Python runtime \(core\) with uv\.\.\./, { 'install-timeout': '3' }],
-    ['an install that cannot download uv', { faults: ['install-offline'] }, 'lazy-install', /ktx could not download uv 0\.11\.21 \(required to install the ktx Python runtime\)/],
+    [
+      'status exit 0 while missing (admin)',
+      { faults: ['status-exit-0'] },
+      'runtime-missing',
+      /expected exit code 1, but it exited with 0 \(the admin generation's status exits 1 for "missing"\)/
+    ],
+    [
+      'the admin generation run as the runtime one',
+      { generation: 'admin' },
+      'runtime-missing',
+      /error: unknown command 'runtime'/,
+      { 'cli-generation': 'runtime' }
+    ],
+    [
+      'an install without its messages',
+      { faults: ['no-install-messages'] },
+      'lazy-install',
+      /expected the "Installing … Python runtime \(core\) with uv\.\.\." line on stderr/
+    ],
+    [
+      'an install that hangs in uv',
+      { faults: ['hang-install'] },
+      'lazy-install',
+      /Phase lazy-install failed: timed out after 3 s \(the process tree was killed\)[\s\S]*Installing ktx Python runtime \(core\) with uv\.\.\./,
+      { 'install-timeout': '3' }
+    ],
+    [
+      'an install that cannot download uv',
+      { faults: ['install-offline'] },
+      'lazy-install',
+      /ktx could not download uv 0\.11\.21 \(required to install the ktx Python runtime\)/
+    ],
     ['a Project line on stderr', { faults: ['project-line'] }, 'lazy-install', /expected no other output on stderr, but it printed: "Project: /],
     ['a runtime without the requested feature', { faults: ['no-features'] }, 'runtime-ready', /the ready runtime lacks feature\(s\) core \(it has: none\)/],
-    ['a broken runtime after install', { faults: ['broken-after-install'] }, 'runtime-ready', /expected runtime status "ready", got "broken": Missing ktx-daemon executable: /],
-    ['a mismatched runtime after install', { faults: ['mismatched-after-install'] }, 'runtime-ready', /got "mismatched": Runtime is for CLI 0\.0\.1, current CLI is 0\.12\.0/],
-    ['an executed query with wrong rows', { faults: ['wrong-rows'] }, 'query-execute', /expected rows \[\[3\]\] \(count\(\*\) of orders, read from the warehouse\), got \[\[2\]\]/],
-    ['a FAIL check line while status exits 0', { faults: ['check-fail'] }, 'runtime-checks', /runtime check\(s\) failed: FAIL uv: uv 0\.11\.21 is not executable \(Fix: Delete the runtime root and rerun the install\)/],
-    ['a daemon that never answers /health', { faults: ['no-health'] }, 'daemon-start', /start reported success, but nothing answered GET http:\/\/127\.0\.0\.1:\d+\/health \(ECONNREFUSED\)/],
+    [
+      'a broken runtime after install',
+      { faults: ['broken-after-install'] },
+      'runtime-ready',
+      /expected runtime status "ready", got "broken": Missing ktx-daemon executable: /
+    ],
+    [
+      'a mismatched runtime after install',
+      { faults: ['mismatched-after-install'] },
+      'runtime-ready',
+      /got "mismatched": Runtime is for CLI 0\.0\.1, current CLI is 0\.12\.0/
+    ],
+    [
+      'an executed query with wrong rows',
+      { faults: ['wrong-rows'] },
+      'query-execute',
+      /expected rows \[\[3\]\] \(count\(\*\) of orders, read from the warehouse\), got \[\[2\]\]/
+    ],
+    [
+      'a FAIL check line while status exits 0',
+      { faults: ['check-fail'] },
+      'runtime-checks',
+      /runtime check\(s\) failed: FAIL uv: uv 0\.11\.21 is not executable \(Fix: Delete the runtime root and rerun the install\)/
+    ],
+    [
+      'a daemon that never answers /health',
+      { faults: ['no-health'] },
+      'daemon-start',
+      /start reported success, but nothing answered GET http:\/\/127\.0\.0\.1:\d+\/health \(ECONNREFUSED\)/
+    ],
     ['a second start launching a new daemon', { faults: ['reuse-new-daemon'] }, 'daemon-reuse', /expected the "Using existing … daemon" line on stdout/],
-    ['a daemon that survives stop', { faults: ['stop-leaves-daemon'] }, 'daemon-stop', /stop reported success, but 10 s later pid \d+ is still running, http:\/\/127\.0\.0\.1:\d+ still accepts connections[\s\S]*cleanup: killed daemon pid \d+ \(it ignored SIGTERM\)/]
+    [
+      'a daemon that survives stop',
+      { faults: ['stop-leaves-daemon'] },
+      'daemon-stop',
+      /stop reported success, but 10 s later pid \d+ is still running, http:\/\/127\.0\.0\.1:\d+ still accepts connections[\s\S]*cleanup: killed daemon pid \d+ \(it ignored SIGTERM\)/
+    ]
   ]
   for (const [what, fixture, phase, message, inputs] of cases) {
     it(`${what} → ${phase}`, async () => assertFailed(await smoke(fixture, inputs), phase, message))

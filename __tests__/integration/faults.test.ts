@@ -79,7 +79,10 @@ describe('cancellation and crashes', () => {
     const run = await smoke({ faults: ['hang-install'] }, {}, kill.options)
     assert.ok(kill.sent())
     assert.equal(run.main.code, null)
-    assert.ok(run.leftoversAfterMain.some(p => p.includes('uv python install')), `the orphaned uv should still run: ${run.leftoversAfterMain.join('\n')}`)
+    assert.ok(
+      run.leftoversAfterMain.some(p => p.includes('uv python install')),
+      `the orphaned uv should still run: ${run.leftoversAfterMain.join('\n')}`
+    )
     assert.match(run.post!.stdout, /killed \d+ leftover process\(es\) running from the sandbox/)
     assertCleanedUp(run)
   })
@@ -109,7 +112,10 @@ describe('the post step on its own', () => {
     const theirs = bystander(users)
     const run = await runAction({ inputs: {}, postOnly: () => ({ 'run-id': 'r1', sandbox: users, 'keep-sandbox': 'false' }) })
     assert.equal(run.post?.code, 0)
-    assert.match(run.post!.stdout, /::warning::Nothing was stopped or removed: the saved sandbox path is not this run's sandbox \(\S+users-project-\w+ is not inside \S+\)/)
+    assert.match(
+      run.post!.stdout,
+      /::warning::Nothing was stopped or removed: the saved sandbox path is not this run's sandbox \(\S+users-project-\w+ is not inside \S+\)/
+    )
     assert.ok(existsSync(path.join(users, 'precious.txt')))
     assert.equal(isProcessGone(theirs.pid!), false, "the user's process was killed")
     theirs.kill('SIGKILL')
@@ -253,7 +259,10 @@ describe('the bundle', () => {
       win32: b => b.subarray(0, 2).toString() === 'MZ'
     }
     const files = readdirSync(dir).sort()
-    assert.deepEqual(files, ['darwin-arm64', 'darwin-x64', 'linux-arm64', 'linux-x64', 'linuxmusl-arm64', 'linuxmusl-x64', 'win32-arm64', 'win32-x64'].map(f => `${f}.node`))
+    assert.deepEqual(
+      files,
+      ['darwin-arm64', 'darwin-x64', 'linux-arm64', 'linux-x64', 'linuxmusl-arm64', 'linuxmusl-x64', 'win32-arm64', 'win32-x64'].map(f => `${f}.node`)
+    )
     for (const file of files) {
       const os = file.startsWith('linux') ? 'linux' : file.split('-')[0]
       assert.ok(magic[os](readFileSync(path.join(dir, file))), `${file} is not a ${os} binary`)

@@ -44,7 +44,7 @@ describe('fixture ktx CLI, admin generation (0.12)', () => {
     assert.deepEqual(ktx(dir, ['--version']), { code: 0, stdout: '@kaelio/ktx 0.12.0\n', stderr: '', root: path.join(dir, 'runtime-root') })
   })
 
-  it('rejects the other generation\'s commands, with or without --help', () => {
+  it("rejects the other generation's commands, with or without --help", () => {
     const r = ktx(dir, ['runtime', 'status'])
     assert.equal(r.code, 1)
     assert.equal(r.stderr, "error: unknown command 'runtime'\n")
@@ -61,10 +61,24 @@ describe('fixture ktx CLI, admin generation (0.12)', () => {
     assert.deepEqual(Object.keys(s), ['kind', 'detail', 'layout', 'checks'])
     assert.equal(s.kind, 'missing')
     assert.equal(s.detail, `No runtime manifest at ${path.join(r.root, '0.12.0', 'manifest.json')}`)
-    assert.deepEqual(Object.keys(s.layout), ['cliVersion', 'runtimeRoot', 'versionDir', 'venvDir', 'manifestPath', 'installLogPath', 'assetDir', 'assetManifestPath', 'pythonPath', 'daemonPath'])
+    assert.deepEqual(Object.keys(s.layout), [
+      'cliVersion',
+      'runtimeRoot',
+      'versionDir',
+      'venvDir',
+      'manifestPath',
+      'installLogPath',
+      'assetDir',
+      'assetManifestPath',
+      'pythonPath',
+      'daemonPath'
+    ])
     assert.equal(s.layout.runtimeRoot, r.root)
     assert.ok(s.layout.assetDir.endsWith(`assets${path.sep}python${path.sep}`))
-    assert.deepEqual(s.checks.map((c: { label: string }) => c.label), ['uv', 'Bundled Python wheel', 'Managed Python runtime'])
+    assert.deepEqual(
+      s.checks.map((c: { label: string }) => c.label),
+      ['uv', 'Bundled Python wheel', 'Managed Python runtime']
+    )
   })
 
   it('applies the install policy of sl query', () => {
@@ -111,7 +125,19 @@ describe('fixture ktx CLI, runtime generation', () => {
 
   it('needs --new for setup and prints the Project line', () => {
     const project = path.join(dir, 'proj')
-    const r = ktx(dir, ['setup', '--project-dir', project, '--new', '--no-input', '--yes', '--skip-llm', '--skip-embeddings', '--skip-databases', '--skip-sources', '--skip-agents'])
+    const r = ktx(dir, [
+      'setup',
+      '--project-dir',
+      project,
+      '--new',
+      '--no-input',
+      '--yes',
+      '--skip-llm',
+      '--skip-embeddings',
+      '--skip-databases',
+      '--skip-sources',
+      '--skip-agents'
+    ])
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.stderr, '')
     assert.match(r.stdout, /^Project: /m)

@@ -1,19 +1,22 @@
 // Shared by the integration tests: run the committed dist/ bundles the way a runner does and
 // judge what they left behind.
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
 import { afterEach } from 'node:test'
 import { packFixture, type FixtureOptions } from '../../scripts/lib/fixture.js'
 import { CACHE } from '../../scripts/lib/paths.js'
 import { processesUnder, runAction, type ActionRun, type RunOptions } from '../../scripts/lib/runner.js'
+import { MARKER_FILE } from '../../src/sandbox.js'
 import { PHASE_NAMES } from '../../src/smoke.js'
 
 export async function smoke(fixture: FixtureOptions, inputs: Record<string, string> = {}, options: Partial<RunOptions> = {}): Promise<ActionRun> {
   return runAction({ inputs: { tarball: packFixture(fixture), ...inputs }, ...options })
 }
 
+/** Sandboxes left in RUNNER_TEMP: directories with the sandbox marker (not the reports, not the download caches). */
 export function sandboxesIn(runnerTemp: string): string[] {
-  return readdirSync(runnerTemp).filter(name => name.startsWith('ktx-smoke-') && !name.endsWith('.json'))
+  return readdirSync(runnerTemp).filter(name => existsSync(path.join(runnerTemp, name, MARKER_FILE)))
 }
 
 /** Post step succeeded, nothing runs any more from RUNNER_TEMP, and the sandbox is gone. */

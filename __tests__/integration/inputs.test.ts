@@ -60,7 +60,9 @@ describe('invalid inputs', () => {
 
   it('empty optional inputs take their documented defaults', async () => {
     const empty = Object.fromEntries(
-      ['package-manager', 'cli-generation', 'expected-version', 'features', 'daemon', 'phase-timeout', 'install-timeout', 'keep-sandbox', 'fail-on-error'].map(n => [n, ''])
+      ['package-manager', 'cli-generation', 'expected-version', 'features', 'daemon', 'phase-timeout', 'install-timeout', 'keep-sandbox', 'fail-on-error'].map(
+        n => [n, '']
+      )
     )
     assertPassed(await runAction({ inputs: { ...empty, ...valid() } }), 'admin')
   })
@@ -84,10 +86,26 @@ describe('tarballs that are not a ktx npm tarball', () => {
   const at = (name: string): Record<string, string> => ({ tarball: path.join(dir, name) })
 
   const cases: [string, () => Record<string, string>, RegExp][] = [
-    ['no file matches the glob', () => ({ tarball: 'artifacts/*.tgz' }), /::error::Phase install failed: Input tarball: no file matches "artifacts\/\*\.tgz" \(relative to \S+\/workspace\)/],
-    ['no file at the path', () => ({ tarball: 'dist/kaelio-ktx.tgz' }), /::error::Phase install failed: Input tarball: no file at "dist\/kaelio-ktx\.tgz" \(looked for \S+\/workspace\/dist\/kaelio-ktx\.tgz, relative to \S+\/workspace\)/],
-    ['a glob matching two files', () => ({ tarball: path.join(dir, 'two', '*.tgz') }), /"\S+\/two\/\*\.tgz" matches 2 files; it must match exactly one:\n\s+\S+kaelio-ktx-0\.12\.0\.tgz\n\s+\S+kaelio-ktx-0\.12\.1\.tgz/],
-    ['a directory', () => at('a-directory.tgz'), /a-directory\.tgz is a directory, not a file; it is not an npm tarball \(a gzip-compressed tar made by `npm pack`\)/],
+    [
+      'no file matches the glob',
+      () => ({ tarball: 'artifacts/*.tgz' }),
+      /::error::Phase install failed: Input tarball: no file matches "artifacts\/\*\.tgz" \(relative to \S+\/workspace\)/
+    ],
+    [
+      'no file at the path',
+      () => ({ tarball: 'dist/kaelio-ktx.tgz' }),
+      /::error::Phase install failed: Input tarball: no file at "dist\/kaelio-ktx\.tgz" \(looked for \S+\/workspace\/dist\/kaelio-ktx\.tgz, relative to \S+\/workspace\)/
+    ],
+    [
+      'a glob matching two files',
+      () => ({ tarball: path.join(dir, 'two', '*.tgz') }),
+      /"\S+\/two\/\*\.tgz" matches 2 files; it must match exactly one:\n\s+\S+kaelio-ktx-0\.12\.0\.tgz\n\s+\S+kaelio-ktx-0\.12\.1\.tgz/
+    ],
+    [
+      'a directory',
+      () => at('a-directory.tgz'),
+      /a-directory\.tgz is a directory, not a file; it is not an npm tarball \(a gzip-compressed tar made by `npm pack`\)/
+    ],
     ['an empty file', () => at('empty.tgz'), /empty\.tgz is empty; it is not an npm tarball/],
     ['a text file', () => at('text.tgz'), /text\.tgz is not an npm tarball \(a gzip-compressed tar made by `npm pack`\): it is not gzip data/],
     ['a gzip that is not a tar', () => at('gzip-text.tgz'), /gzip-text\.tgz is not an npm tarball \(a gzip-compressed tar made by `npm pack`\): /],

@@ -85,7 +85,10 @@ describe('assert-stopped', () => {
     const daemon = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', CACHE], { stdio: 'ignore' })
     try {
       const report = path.join(scratch(), 'report.json')
-      writeFileSync(report, JSON.stringify({ phases: [{ name: 'daemon-start', commands: [{ stdout: `Started ktx daemon\nurl: ${url}\npid: ${daemon.pid}\n` }] }] }))
+      writeFileSync(
+        report,
+        JSON.stringify({ phases: [{ name: 'daemon-start', commands: [{ stdout: `Started ktx daemon\nurl: ${url}\npid: ${daemon.pid}\n` }] }] })
+      )
       const r = script('assert-stopped.ts', report)
       assert.equal(r.code, 1)
       assert.match(r.stderr, new RegExp(`daemon pid ${daemon.pid} is still running\\n${url} still accepts connections`))

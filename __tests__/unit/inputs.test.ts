@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { InputError, parseInputs } from '../../src/inputs.js'
+import { InputError, parseExtraCommands, parseInputs } from '../../src/inputs.js'
 
 const reader = (values: Record<string, string>) => (name: string) => values[name] ?? ''
 
@@ -26,7 +26,11 @@ describe('parseInputs', () => {
       phaseTimeoutSec: 120,
       installTimeoutSec: 900,
       keepSandbox: false,
-      failOnError: true
+      failOnError: true,
+      cache: 'auto',
+      uvBinary: '',
+      quiet: false,
+      extraCommands: []
     })
   })
 
@@ -87,5 +91,29 @@ describe('parseInputs', () => {
   it('requires a semver expected-version', () => {
     assert.match(errorOf({ 'expected-version': 'latest' }).message, /Invalid expected-version: "latest"/)
     assert.equal(parseInputs(reader({ tarball: 'a', 'expected-version': '1.0.0-rc.1' })).expectedVersion, '1.0.0-rc.1')
+  })
+})
+
+describe('extra-commands and the other issue-4 inputs', () => {
+  it('splits command lines like a shell, drops a leading ktx, blank lines and comments', () => {
+    assert.deepEqual(parseExtraCommands('ktx wiki revenue --json\n\n  # the orders layer\nsl orders --json --name "order count"\r\n'), [
+      ['wiki', 'revenue', '--json'],
+      ['sl', 'orders', '--json', '--name', 'order count']
+    ])
+  })
+
+  it('refuses shell syntax and variables, naming the line', () => {
+    assert.match(
+      errorOf({ 'extra-commands': 'wiki --json\nsl query | tee x' }).message,
+      /^Invalid extra-commands, line 2 \("sl query \| tee x"\): shell operators, globs and comments are not run by a shell here\./
+    )
+    assert.match(errorOf({ 'extra-commands': 'sl query --project-dir $HOME' }).message, /line 1 .*variables are not expanded/)
+    assert.match(errorOf({ 'extra-commands': 'ktx' }).message, /line 1 \("ktx"\): no command after ktx/)
+  })
+
+  it('cache is auto, true or false; quiet is a boolean', () => {
+    assert.equal(parseInputs(reader({ tarball: 't', cache: 'false', quiet: 'true' })).cache, 'false')
+    assert.equal(errorOf({ cache: 'yes' }).message, 'Invalid cache: "yes". Valid values: auto, true, false.')
+    assert.equal(errorOf({ quiet: 'on' }).message, 'Invalid quiet: "on". Valid values: true, false.')
   })
 })

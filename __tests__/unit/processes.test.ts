@@ -15,7 +15,10 @@ describe('process listings', () => {
   it('parses the Windows CIM listing, one object or many, skipping processes without a command line', () => {
     const many = JSON.stringify([
       { ProcessId: 0, CommandLine: null },
-      { ProcessId: 812, CommandLine: 'C:\\hostedtoolcache\\node.exe D:\\a\\_temp\\ktx-smoke-x\\runtime-root\\0.12.0\\.venv\\Scripts\\ktx-daemon.exe serve-http' }
+      {
+        ProcessId: 812,
+        CommandLine: 'C:\\hostedtoolcache\\node.exe D:\\a\\_temp\\ktx-smoke-x\\runtime-root\\0.12.0\\.venv\\Scripts\\ktx-daemon.exe serve-http'
+      }
     ])
     assert.deepEqual(parseCimListing(many), [
       { pid: 812, command: 'C:\\hostedtoolcache\\node.exe D:\\a\\_temp\\ktx-smoke-x\\runtime-root\\0.12.0\\.venv\\Scripts\\ktx-daemon.exe serve-http' }
@@ -29,8 +32,14 @@ describe('process listings', () => {
     const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', marker], { stdio: 'ignore' })
     try {
       const found = processesMentioning([marker], listProcesses())
-      assert.deepEqual(found.map(p => p.pid), [child.pid])
-      assert.deepEqual(processesMentioning([process.argv[1]]).filter(p => p.pid === process.pid), [])
+      assert.deepEqual(
+        found.map(p => p.pid),
+        [child.pid]
+      )
+      assert.deepEqual(
+        processesMentioning([process.argv[1]]).filter(p => p.pid === process.pid),
+        []
+      )
     } finally {
       child.kill('SIGKILL')
     }

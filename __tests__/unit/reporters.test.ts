@@ -3,6 +3,7 @@ import { describe, it } from 'node:test'
 import { ADMIN } from '../../src/generations.js'
 import { formatDuration } from '../../src/reporters/format.js'
 import { OUTPUT_LIMIT, outputsBeforeAnyPhase, outputsOf, trimJsonOutput } from '../../src/reporters/outputs.js'
+import { junitXml } from '../../src/reporters/junit.js'
 import { reportOf } from '../../src/reporters/report.js'
 import { SUMMARY_LIMIT, summaryMarkdown } from '../../src/reporters/summary.js'
 import { parseInputs } from '../../src/inputs.js'
@@ -27,7 +28,7 @@ function smoke(failAt?: (typeof PHASE_NAMES)[number], message = 'Phase x failed:
     durationMs: 12345,
     runId: 'r',
     facts: {
-      tarball: { path: '/t/kaelio-ktx-0.12.0.tgz', name: '@kaelio/ktx', version: '0.12.0' },
+      tarball: { path: '/t/kaelio-ktx-0.12.0.tgz', name: '@kaelio/ktx', version: '0.12.0', dependencies: {} },
       ktxVersion: '0.12.0',
       generation: ADMIN,
       statusBefore: 'missing',
@@ -35,14 +36,17 @@ function smoke(failAt?: (typeof PHASE_NAMES)[number], message = 'Phase x failed:
       statusJson: failAt ? undefined : '{"kind":"ready"}',
       features: failAt ? undefined : ['core'],
       runtimeRoot: '/tmp/s/runtime-root',
-      daemon: failAt ? undefined : { url: 'http://127.0.0.1:4000', pid: 42 }
+      daemon: failAt ? undefined : { url: 'http://127.0.0.1:4000', pid: 42 },
+      cache: { used: true, key: 'ktx-smoke-v1-k', hit: false }
     }
   }
 }
 
+const REPORTS = { json: '/tmp/report.json', junit: '/tmp/junit.xml' }
+
 describe('outputs', () => {
   it('fills every output of a passing run', () => {
-    assert.deepEqual(outputsOf(smoke(), '/tmp/report.json'), {
+    assert.deepEqual(outputsOf(smoke(), REPORTS), {
       result: 'passed',
       'failed-phase': '',
       'ktx-version': '0.12.0',
@@ -54,12 +58,15 @@ describe('outputs', () => {
       'runtime-root': '/tmp/s/runtime-root',
       'daemon-url': 'http://127.0.0.1:4000',
       'duration-ms': '12345',
-      report: '/tmp/report.json'
+      report: '/tmp/report.json',
+      'junit-report': '/tmp/junit.xml',
+      'cache-hit': 'false',
+      'cache-key': 'ktx-smoke-v1-k'
     })
   })
 
   it('names the failed phase and leaves unknowns empty', () => {
-    const out = outputsOf(smoke('lazy-install'), '/r.json')
+    const out = outputsOf(smoke('lazy-install'), REPORTS)
     assert.equal(out.result, 'failed')
     assert.equal(out['failed-phase'], 'lazy-install')
     assert.equal(out['runtime-status-after'], '')
@@ -69,7 +76,7 @@ describe('outputs', () => {
   it('trims a huge status that is not JSON with a visible marker', () => {
     const run = smoke()
     run.facts.statusJson = 'x'.repeat(OUTPUT_LIMIT + 10)
-    const value = outputsOf(run, '/r')['runtime-status']
+    const value = outputsOf(run, REPORTS)['runtime-status']
     assert.ok(value.endsWith('…[trimmed]'))
     assert.equal(value.length, OUTPUT_LIMIT + '…[trimmed]'.length)
   })
@@ -101,7 +108,7 @@ describe('summary', () => {
   it('shows the failing phase output collapsed, escaped, and marks later phases skipped', () => {
     const md = summaryMarkdown(smoke('query-execute', 'Phase query-execute failed: expected rows [[3]]\nstderr: <oops> & co'))
     assert.match(md, /❌ failed in `query-execute`/)
-    assert.match(md, /\| `runtime-checks` title of runtime-checks \| - skipped \|  \|/)
+    assert.match(md, /\| `runtime-checks` title of runtime-checks \| - skipped \| {2}\|/)
     assert.match(md, /<details><summary>Output of the failing phase <code>query-execute<\/code><\/summary>/)
     assert.match(md, /<pre>Phase query-execute failed: expected rows \[\[3\]\]\nstderr: &lt;oops&gt; &amp; co<\/pre>/)
   })
@@ -170,13 +177,41 @@ describe('report and messages', () => {
   })
 })
 
+describe('JUnit report', () => {
+  it('has one testcase per phase, with time, the failure and the output', () => {
+    const run = smoke('query-execute', 'Phase query-execute failed: expected rows [[3]], got [[2]]\ncommand: ktx sl query --execute')
+    run.phases[0].notes.push('tarball: /t/x.tgz')
+    run.phases[PHASE_NAMES.indexOf('query-execute')].commands.push({
+      command: 'ktx sl query --execute',
+      exitCode: 0,
+      signal: null,
+      timedOut: false,
+      durationMs: 5,
+      stdout: '{"rows": [[2]]}\u001b[0m',
+      stderr: 'warn <x> & y'
+    })
+    const xml = junitXml(run)
+    assert.equal([...xml.matchAll(/<testcase /g)].length, PHASE_NAMES.length)
+    assert.match(xml, /<testsuite name="ktx smoke: @kaelio\/ktx 0\.12\.0" time="12\.345" tests="11" failures="1" errors="0" skipped="4">/)
+    assert.match(xml, /<testcase classname="ktx-smoke" name="install" time="1\.5">\s*<system-out>\s*<!\[CDATA\[tarball: \/t\/x\.tgz\]\]>/)
+    assert.match(
+      xml,
+      /<testcase classname="ktx-smoke" name="query-execute" time="1\.5">\s*<failure message="Phase query-execute failed: expected rows \[\[3\]\], got \[\[2\]\]" type="phase-failure"><!\[CDATA\[command: ktx sl query --execute\]\]><\/failure>/
+    )
+    assert.match(xml, /<!\[CDATA\[\$ ktx sl query --execute\n\{"rows": \[\[2\]\]\}\[0m\]\]>/)
+    assert.match(xml, /<system-err>\s*<!\[CDATA\[warn <x> & y\]\]>/)
+    assert.match(xml, /<testcase classname="ktx-smoke" name="daemon-stop" time="0">\s*<skipped\/>/)
+  })
+})
+
 describe('outputs and action.yml', () => {
   it('sets exactly the outputs action.yml declares, also before any phase ran', async () => {
     const { readFileSync } = await import('node:fs')
     const yml = readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')
     const declared = [...yml.slice(yml.indexOf('\noutputs:')).matchAll(/^ {2}([a-z-]+):$/gm)].map(m => m[1])
-    assert.deepEqual(Object.keys(outputsOf(smoke(), '/r')), declared)
+    assert.deepEqual(Object.keys(outputsOf(smoke(), REPORTS)), declared)
     assert.deepEqual(Object.keys(outputsBeforeAnyPhase()), declared)
     assert.equal(outputsBeforeAnyPhase().result, 'failed')
+    assert.equal(outputsBeforeAnyPhase()['cache-hit'], 'false')
   })
 })

@@ -16,6 +16,14 @@ export interface FixtureOptions {
   manifest?: Record<string, unknown>
 }
 
+/**
+ * The example tarball (README, `npm run example`, the workflow, the benchmark): the fixture CLI
+ * with ktx 0.12's own dependency on better-sqlite3 12, which has to be built or fetched at install
+ * time like the real release. The tests' default fixture depends on better-sqlite3 13, whose npm
+ * package carries its binaries, so that they install in a second.
+ */
+export const EXAMPLE: FixtureOptions = { dependencies: { 'better-sqlite3': '^12.9.0' } }
+
 /** Writes the bundled "wheel" and its asset manifest for a version into a fixture package dir. */
 export function writeAssets(dir: string, version: string): void {
   const assets = path.join(dir, 'assets', 'python')

@@ -7,6 +7,8 @@ import { nodeBinary } from './node.js'
 
 export interface StepRun {
   code: number | null
+  /** Wall time of the step's process, spawn to exit. */
+  durationMs: number
   stdout: string
   stderr: string
 }
@@ -41,6 +43,8 @@ export interface RunOptions {
   files?: Partial<Record<'GITHUB_OUTPUT' | 'GITHUB_STATE' | 'GITHUB_STEP_SUMMARY', string>>
   /** Run only the post step, with the state this returns (given RUNNER_TEMP), as if main had saved it. */
   postOnly?: (runnerTemp: string) => Record<string, string>
+  /** Called with RUNNER_TEMP before the main step starts (e.g. to pre-seed caches). */
+  beforeMain?: (runnerTemp: string) => void
   /** Skip the post step (to inspect what main left). */
   skipPost?: boolean
   /** Parent of RUNNER_TEMP (default .test-cache/runs). */
@@ -86,13 +90,13 @@ function toolBin(major: number, withPnpm: boolean): string {
 }
 
 /** The step's PATH: the tool bin first, then this machine's PATH (without any pnpm when asked). */
-function stepPath(major: number, withPnpm: boolean): string {
+export function stepPath(major: number, withPnpm: boolean): string {
   const rest = (process.env.PATH ?? '').split(path.delimiter).filter(dir => withPnpm || !existsSync(path.join(dir, 'pnpm')))
   return [toolBin(major, withPnpm), ...rest].join(path.delimiter)
 }
 
 /** The environment a runner gives a step, without this process's npm/test/runner variables. */
-function baseEnv(): NodeJS.ProcessEnv {
+export function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [k, v] of Object.entries(process.env)) {
     if (/^(INPUT_|STATE_|GITHUB_|RUNNER_|npm_|NODE_OPTIONS$|NODE_TEST_CONTEXT$|INIT_CWD$)/i.test(k)) continue
@@ -103,6 +107,7 @@ function baseEnv(): NodeJS.ProcessEnv {
 
 function step(node: string, entry: string, env: NodeJS.ProcessEnv, cwd: string, options: RunOptions, isMain: boolean): Promise<StepRun> {
   return new Promise(resolve => {
+    const started = Date.now()
     const child = spawn(node, [entry], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     if (isMain && child.pid) options.onMainStarted?.(child.pid)
     let stdout = ''
@@ -112,7 +117,9 @@ function step(node: string, entry: string, env: NodeJS.ProcessEnv, cwd: string, 
       if (isMain) options.onMainOutput?.(t)
     })
     child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t))
-    child.on('close', code => resolve({ code, stdout, stderr }))
+    child.on('exit', () => (exited = Date.now() - started))
+    let exited = 0
+    child.on('close', code => resolve({ code, durationMs: exited || Date.now() - started, stdout, stderr }))
   })
 }
 
@@ -152,7 +159,8 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
 
   const node = options.actionNodePath ?? nodeBinary(options.actionNode ?? 24)
-  const main = options.postOnly ? { code: null, stdout: '', stderr: '' } : await step(node, DIST_MAIN, env, workspace, options, true)
+  options.beforeMain?.(runnerTemp)
+  const main = options.postOnly ? { code: null, durationMs: 0, stdout: '', stderr: '' } : await step(node, DIST_MAIN, env, workspace, options, true)
   const leftoversAfterMain = processesUnder(runnerTemp)
   const state = options.postOnly ? options.postOnly(runnerTemp) : parseFileCommands(readOr(env.GITHUB_STATE!))
   let post: StepRun | undefined

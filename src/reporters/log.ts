@@ -7,16 +7,33 @@ import { formatDuration, STATUS_MARK } from './format.js'
 /**
  * The run's log: one collapsed group per phase with its commands and their output, then a
  * one-line verdict outside the group; a failing phase's message stays expanded below it.
+ * Quiet: only the verdict lines, warnings and errors.
  */
-export function actionLog(): SmokeLog {
+export function actionLog(quiet = false): SmokeLog {
   let token = ''
   let atLineStart = true
+  if (quiet) {
+    return {
+      startPhase() {},
+      info() {},
+      warning: line => core.warning(line),
+      commandStarted() {},
+      output() {},
+      commandFinished() {},
+      endPhase(result: PhaseResult) {
+        core.info(`${STATUS_MARK[result.status]} ${result.name} ${result.status} in ${formatDuration(result.durationMs)}`)
+      }
+    }
+  }
   return {
     startPhase(name, title) {
       core.startGroup(`${name}: ${title}`)
     },
     info(line) {
       core.info(line)
+    },
+    warning(line) {
+      core.warning(line)
     },
     commandStarted(display) {
       core.info(`$ ${display}`)

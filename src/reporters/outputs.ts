@@ -38,7 +38,8 @@ export function trimJsonOutput(json: string): string {
 
 /** The outputs of a run that failed before any phase (bad input): all set, mostly empty. */
 export function outputsBeforeAnyPhase(): Record<string, string> {
-  return Object.fromEntries(OUTPUT_NAMES.map(name => [name, name === 'result' ? 'failed' : '']))
+  const values: Record<string, string> = { result: 'failed', 'cache-hit': 'false' }
+  return Object.fromEntries(OUTPUT_NAMES.map(name => [name, values[name] ?? '']))
 }
 
 export const OUTPUT_NAMES = [
@@ -53,11 +54,14 @@ export const OUTPUT_NAMES = [
   'runtime-root',
   'daemon-url',
   'duration-ms',
-  'report'
+  'report',
+  'junit-report',
+  'cache-hit',
+  'cache-key'
 ] as const
 
 /** Every output of action.yml, always set (empty when unknown), from one result. */
-export function outputsOf(result: SmokeResult, reportPath: string): Record<(typeof OUTPUT_NAMES)[number], string> {
+export function outputsOf(result: SmokeResult, reports: { json: string; junit: string }): Record<(typeof OUTPUT_NAMES)[number], string> {
   const f = result.facts
   return {
     result: result.result,
@@ -71,6 +75,9 @@ export function outputsOf(result: SmokeResult, reportPath: string): Record<(type
     'runtime-root': f.runtimeRoot ?? '',
     'daemon-url': f.daemon?.url ?? '',
     'duration-ms': String(result.durationMs),
-    report: reportPath
+    report: reports.json,
+    'junit-report': reports.junit,
+    'cache-hit': String(f.cache?.hit ?? false),
+    'cache-key': f.cache?.used ? f.cache.key : ''
   }
 }

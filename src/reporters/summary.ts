@@ -13,6 +13,13 @@ function cell(text: string): string {
   return escapeHtml(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 }
 
+function cacheWords(result: SmokeResult): string {
+  const c = result.facts.cache
+  if (!c) return 'not reached'
+  if (!c.used) return `not used (${cell(c.reason ?? '')})`
+  return c.hit ? 'hit' : c.restoredKey ? 'partial hit' : 'miss'
+}
+
 /** The job summary as Markdown: verdict, phase table, runtime status, and the failing phase's output. */
 export function summaryMarkdown(result: SmokeResult): string {
   const f = result.facts
@@ -22,6 +29,7 @@ export function summaryMarkdown(result: SmokeResult): string {
   const about = [`**${cell(what)}**`]
   if (f.generation) about.push(`CLI generation: ${cell(f.generation.label)}`)
   about.push(`runtime status: ${f.statusBefore ?? 'not reached'} → ${f.statusAfter ?? 'not reached'}`)
+  about.push(`cache: ${cacheWords(result)}`)
   about.push(`total ${formatDuration(result.durationMs)}`)
   lines.push(about.join(' · '), '')
   lines.push('| Phase | Status | Duration |', '|---|---|---|')
@@ -32,7 +40,14 @@ export function summaryMarkdown(result: SmokeResult): string {
   if (failed?.message) {
     let message = failed.message
     if (message.length > FAILURE_OUTPUT_LIMIT) message = `${message.slice(0, FAILURE_OUTPUT_LIMIT)}\n[… trimmed …]`
-    lines.push('', `<details><summary>Output of the failing phase <code>${failed.name}</code></summary>`, '', `<pre>${escapeHtml(message)}</pre>`, '', '</details>')
+    lines.push(
+      '',
+      `<details><summary>Output of the failing phase <code>${failed.name}</code></summary>`,
+      '',
+      `<pre>${escapeHtml(message)}</pre>`,
+      '',
+      '</details>'
+    )
   }
   lines.push('')
   const text = lines.join('\n')

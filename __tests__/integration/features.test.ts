@@ -1,0 +1,157 @@
+// Issue-4 features through the bundled action: the JUnit report, quiet logs, extra commands, the
+// owned download caches, and a uv binary for runners that cannot download one.
+import assert from 'node:assert/strict'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, it } from 'node:test'
+import { spawnSync } from 'node:child_process'
+import { nodeBinary } from '../../scripts/lib/node.js'
+import { packFixture } from '../../scripts/lib/fixture.js'
+import { CACHE, REPO } from '../../scripts/lib/paths.js'
+import { baseEnv, processesUnder, stepPath } from '../../scripts/lib/runner.js'
+import { assertCleanedUp, assertFailed, assertPassed, checkNoStrayProcesses, smoke } from './helpers.js'
+
+checkNoStrayProcesses()
+
+/** A stand-in uv for the air-gapped hook: `uv --version` answers like uv 0.11.21. */
+function fakeUv(): string {
+  mkdirSync(CACHE, { recursive: true })
+  const file = path.join(mkdtempSync(path.join(CACHE, 'uv-')), 'uv')
+  writeFileSync(file, '#!/bin/sh\necho "uv 0.11.21 (fixture)"\n')
+  chmodSync(file, 0o755)
+  return file
+}
+
+describe('reports and logs', () => {
+  it('junit-report: one testcase per phase, readable XML next to the JSON report', async () => {
+    const run = await smoke({}, {})
+    assertPassed(run, 'admin')
+    const xml = readFileSync(run.outputs['junit-report'], 'utf8')
+    assert.match(xml, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites tests="11" failures="0" errors="0" skipped="0">/)
+    assert.equal([...xml.matchAll(/<testcase classname="ktx-smoke" name="[\w-]+" time="[\d.]+"/g)].length, 11)
+    assert.equal(path.dirname(run.outputs['junit-report']), path.dirname(run.outputs.report))
+  })
+
+  it('quiet: only phase lines, warnings and errors', async () => {
+    const run = await smoke({ faults: ['check-fail'] }, { quiet: 'true', cache: 'false' })
+    assert.equal(run.outputs['failed-phase'], 'runtime-checks')
+    const lines = run.main.stdout.trim().split('\n')
+    const allowed = /^(✓ [\w-]+ passed in |✗ runtime-checks failed in |- [\w-]+ skipped in |::error::Phase runtime-checks failed: )/
+    assert.deepEqual(
+      lines.filter(l => !allowed.test(l)),
+      []
+    )
+    assert.equal(lines.filter(l => l.startsWith('✓')).length, 7)
+    assertCleanedUp(run)
+  })
+})
+
+describe('extra-commands', () => {
+  it('each line is a phase after the runtime checks; a failing one fails as extra-N with the CLI quoted', async () => {
+    const extra = 'ktx sl query --connection-id warehouse --measure orders.order_count --execute\nwiki revenue --json'
+    const run = await smoke({}, { 'extra-commands': extra })
+    assert.equal(run.outputs['failed-phase'], 'extra-2')
+    assert.match(
+      run.main.stdout,
+      /::error::Phase extra-2 failed: expected exit code 0, but it exited with 1%0Acommand: ktx wiki revenue --json%0A.*error: unknown command 'wiki'/
+    )
+    const report = JSON.parse(readFileSync(run.outputs.report, 'utf8'))
+    const names = report.phases.map((p: { name: string; status: string }) => `${p.name}:${p.status}`)
+    assert.deepEqual(names.slice(7, 10), ['runtime-checks:passed', 'extra-1:passed', 'extra-2:failed'])
+    assert.deepEqual(names.slice(10), ['daemon-start:skipped', 'daemon-reuse:skipped', 'daemon-stop:skipped'])
+    assert.deepEqual(run.leftoversAfterMain, [])
+    assertCleanedUp(run)
+  })
+})
+
+describe('download caches and uv', () => {
+  it('cache: true without the cache service warns once and still points npm and uv at the owned dirs', async () => {
+    const run = await smoke({}, { cache: 'true', daemon: 'false' })
+    assert.equal(run.outputs.result, 'passed')
+    assert.equal(run.outputs['cache-hit'], 'false')
+    assert.equal(run.outputs['cache-key'], '')
+    assert.equal([...run.main.stdout.matchAll(/::warning::cache: the cache service is not available here/g)].length, 1)
+    const owned = path.join(run.runnerTemp, 'ktx-smoke-cache')
+    assert.ok(existsSync(path.join(owned, 'npm', '_cacache')), 'npm did not use the owned cache')
+    assert.ok(existsSync(path.join(owned, 'uv-python', 'cpython-3.13.0')), 'uv did not use the owned python dir')
+    assert.deepEqual(readdirSync(path.join(owned, 'uv-cache', 'wheels')), ['kaelio_ktx-0.12.0-py3-none-any.whl'])
+    assert.match(run.summary, /cache: not used \(the cache service is not available here/)
+  })
+
+  it('cache: false leaves no owned cache and sets cache-hit=false', async () => {
+    const run = await smoke({}, { cache: 'false', daemon: 'false' })
+    assert.equal(run.outputs['cache-hit'], 'false')
+    assert.ok(!existsSync(path.join(run.runnerTemp, 'ktx-smoke-cache')))
+    assert.doesNotMatch(run.main.stdout, /::warning::/)
+  })
+
+  it('uv-binary makes an offline 0.12 install work: placed at the managed uv path', async () => {
+    const run = await smoke({ faults: ['install-offline'] }, { 'uv-binary': fakeUv(), daemon: 'false', cache: 'false' })
+    assert.equal(run.outputs.result, 'passed', run.main.stdout.slice(-3000))
+    assert.match(run.main.stdout, /uv-binary: \S+\/uv placed at \S+\/runtime-root\/uv\/0\.11\.21\/uv \(the managed uv 0\.11\.21 of ktx 0\.12\.0\+\)/)
+  })
+
+  it('uv-binary for a release before 0.12 goes first on PATH', async () => {
+    const run = await smoke({ version: '0.10.3' }, { 'uv-binary': fakeUv(), daemon: 'false', cache: 'false' }, { pathNode: 22 })
+    assert.equal(run.outputs.result, 'passed', run.main.stdout.slice(-3000))
+    assert.match(run.main.stdout, /uv-binary: \S+ placed at \S+\/bin\/uv \(first on PATH, where releases before 0\.12 look\)/)
+  })
+
+  it('a uv-binary that does not exist is refused before anything is installed', async () => {
+    const run = await smoke({}, { 'uv-binary': 'tools/uv' })
+    assertFailed(
+      run,
+      'install',
+      /::error::Phase install failed: Input uv-binary: no file at "tools\/uv" \(looked for \S+\/workspace\/tools\/uv\)\. Give the path of a uv executable, or leave uv-binary empty\./
+    )
+  })
+})
+
+describe('ktx-smoke, the local runner', () => {
+  /** Runs the bundled bin with Node 24 first on PATH and its own temp dir; nothing of the runner's. */
+  function ktxSmoke(...args: string[]): { code: number | null; stdout: string; stderr: string; temp: string } {
+    mkdirSync(CACHE, { recursive: true })
+    const temp = mkdtempSync(path.join(CACHE, 'local-'))
+    const env: NodeJS.ProcessEnv = { ...baseEnv(), PATH: stepPath(24, true), TMPDIR: temp }
+    const r = spawnSync(nodeBinary(24), [path.join(REPO, 'dist', 'cli', 'index.js'), ...args], { cwd: temp, env, encoding: 'utf8' })
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr, temp }
+  }
+
+  it('passes the example tarball: a phase list with durations, exit 0, the reports, nothing left behind', () => {
+    const r = ktxSmoke(packFixture())
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    const phases = r.stdout.split('\n').filter(l => /^ {2}[✓✗] /.test(l))
+    assert.equal(phases.length, 11)
+    assert.match(phases[0], /^ {2}✓ install {10}Clean install of the tarball \(\d+(\.\d)? (ms|s)\)$/)
+    assert.match(r.stdout, /\nktx smoke passed in \d+\.\d s\nreports: (\S+\.json), (\S+\.xml)\n$/)
+    const [, json, xml] = r.stdout.match(/reports: (\S+\.json), (\S+\.xml)/)!
+    assert.equal(JSON.parse(readFileSync(json, 'utf8')).result, 'passed')
+    assert.match(readFileSync(xml, 'utf8'), /<testsuites tests="11" failures="0"/)
+    assert.deepEqual(
+      readdirSync(r.temp).filter(n => n.startsWith('ktx-smoke-') && !/\.(json|xml)$/.test(n)),
+      ['ktx-smoke-cache']
+    )
+    assert.deepEqual(processesUnder(r.temp), [])
+  })
+
+  it('a broken release: exit 1, the failing phase with the CLI quoted, --json on stdout', () => {
+    const r = ktxSmoke(packFixture({ faults: ['wrong-rows'] }), '--json', '--package-manager', 'pnpm')
+    assert.equal(r.code, 1)
+    const report = JSON.parse(r.stdout)
+    assert.equal(report.result, 'failed')
+    assert.equal(report.failedPhase, 'query-execute')
+    assert.match(r.stderr, /^ {2}✗ query-execute +An executed sqlite query returns the warehouse rows/m)
+    assert.match(
+      r.stderr,
+      /Phase query-execute failed: expected rows \[\[3\]\] \(count\(\*\) of orders, read from the warehouse\), got \[\[2\]\]\ncommand: ktx sl query /
+    )
+    assert.match(r.stderr, /ktx smoke failed in query-execute in /)
+    assert.deepEqual(processesUnder(r.temp), [])
+  })
+
+  it('a bad option is named with what would be valid', () => {
+    const r = ktxSmoke(packFixture(), '--phase-timeout', '0')
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /ktx-smoke: Invalid --phase-timeout: "0"\. Expected a whole number of seconds from 1 to 21600\./)
+  })
+})

@@ -1,0 +1,177 @@
+// `npm run bench`: the action's speed on the example tarball, as medians of alternating runs.
+//   1. the action (dist/main, as a runner runs it) against a baseline harness that runs the same
+//      phases the way the ktx repo's own smoke does: every command through `pnpm exec ktx …`;
+//   2. the action's overhead: the main step's wall time minus the install and the ktx commands'
+//      own times, from its JSON report;
+//   3. a warm run (package and uv caches pre-seeded in the action's cache paths) against a cold one.
+// The example tarball depends on better-sqlite3 12 like ktx 0.12; where no prebuilt binary can be
+// fetched (as here) it compiles, and the pnpm store's side-effects cache carries the build.
+// Targets: overhead ≤ 10 % of wall, action ≤ 0.7 × baseline, warm ≤ 0.6 × cold.
+//   BENCH_RUNS=5 (runs per side), BENCH_MANAGER=pnpm (the package manager of both sides).
+import { spawnSync } from 'node:child_process'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ADMIN, ORDERS_YAML, slQuery } from '../src/generations.js'
+import { KTX_ENV } from '../src/smoke.js'
+import { writeWarehouse } from '../src/warehouse.js'
+import { EXAMPLE, packFixture } from './lib/fixture.js'
+import { nativeBuildEnv, nodeBinary } from './lib/node.js'
+import { CACHE, REPO } from './lib/paths.js'
+import { runAction } from './lib/runner.js'
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5)
+const MANAGER = process.env.BENCH_MANAGER ?? 'pnpm'
+const WORK = path.join(CACHE, 'bench')
+const SEED = path.join(WORK, `seed-${MANAGER}`)
+const TARGETS = { overhead: 0.1, baseline: 0.7, warm: 0.6 }
+
+interface Report {
+  phases: { name: string; commands: { command: string; durationMs: number }[] }[]
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`
+
+/** One run of the action (main + post); `seed` copies pre-seeded download caches in first. */
+async function actionRun(tarball: string, warm: boolean): Promise<{ wallMs: number; commandsMs: number; overheadMs: number }> {
+  const run = await runAction({
+    inputs: { tarball, 'package-manager': MANAGER, cache: 'true' },
+    env: nativeBuildEnv(24),
+    tempParent: path.join(WORK, 'runs'),
+    beforeMain: runnerTemp => {
+      if (warm) cpSync(SEED, path.join(runnerTemp, 'ktx-smoke-cache'), { recursive: true })
+    }
+  })
+  if (run.outputs.result !== 'passed') throw new Error(`the action failed:\n${run.main.stdout.slice(-3000)}`)
+  const report = JSON.parse(readFileSync(run.outputs.report, 'utf8')) as Report
+  const commandsMs = report.phases.flatMap(p => p.commands).reduce((sum, c) => sum + c.durationMs, 0)
+  rmSync(path.dirname(run.runnerTemp), { recursive: true, force: true })
+  return { wallMs: run.main.durationMs, commandsMs, overheadMs: run.main.durationMs - commandsMs }
+}
+
+/** The ktx repo's way: a pnpm project with the tarball, then every command through `pnpm exec ktx`. */
+async function baselineRun(tarball: string): Promise<number> {
+  const root = mkdtempSync(path.join(WORK, 'baseline-'))
+  const project = path.join(root, 'project')
+  const runtimeRoot = path.join(root, 'runtime-root')
+  mkdirSync(project)
+  const node24 = nodeBinary(24)
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...KTX_ENV,
+    KTX_RUNTIME_ROOT: runtimeRoot,
+    PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH}`
+  }
+  for (const key of Object.keys(env)) if (/^npm_/i.test(key)) delete env[key]
+  const pnpm = path.join(REPO, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs')
+  const sh = (args: string[], cwd = root): void => {
+    const r = spawnSync(node24, [pnpm, ...args], { cwd, env, encoding: 'utf8' })
+    if (r.status !== 0 && !(args[2] === 'admin' && args[4] === 'status')) throw new Error(`baseline: pnpm ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
+  }
+  const started = Date.now()
+  writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'baseline', private: true, dependencies: { '@kaelio/ktx': `file:${tarball}` } }))
+  writeFileSync(path.join(root, 'pnpm-workspace.yaml'), 'allowBuilds:\n  better-sqlite3: true\nonlyBuiltDependencies:\n  - better-sqlite3\n')
+  sh(['install', '--no-frozen-lockfile'])
+  const ktx = (...args: string[]): void => sh(['exec', 'ktx', ...args], project)
+  ktx('--version')
+  ktx('admin', 'runtime', '--help')
+  ktx(...ADMIN.status)
+  ktx(...ADMIN.setup(project))
+  writeFileSync(path.join(project, 'ktx.yaml'), ADMIN.projectYaml)
+  await writeWarehouse(path.join(project, 'warehouse.db'))
+  mkdirSync(path.join(project, 'semantic-layer', 'warehouse'), { recursive: true })
+  writeFileSync(path.join(project, 'semantic-layer', 'warehouse', 'orders.yaml'), ORDERS_YAML)
+  ktx(...slQuery(project, ['--yes']))
+  ktx(...ADMIN.status)
+  ktx(...slQuery(project, ['--execute', '--max-rows', '100']))
+  ktx(...ADMIN.checks)
+  ktx(...ADMIN.start)
+  ktx(...ADMIN.start)
+  ktx(...ADMIN.stop)
+  const ms = Date.now() - started
+  rmSync(root, { recursive: true, force: true })
+  return ms
+}
+
+async function main(): Promise<void> {
+  rmSync(WORK, { recursive: true, force: true })
+  mkdirSync(WORK, { recursive: true })
+  const tarball = packFixture(EXAMPLE)
+  console.log(`bench: ${RUNS} runs per side, alternating, package manager ${MANAGER}, tarball ${path.relative(REPO, tarball)}`)
+
+  // Seed the download caches once (and warm the baseline's pnpm store) outside the measurement.
+  const seedRun = await runAction({
+    inputs: { tarball, 'package-manager': MANAGER, cache: 'true' },
+    env: nativeBuildEnv(24),
+    tempParent: path.join(WORK, 'runs'),
+    skipPost: true
+  })
+  if (seedRun.outputs.result !== 'passed') throw new Error(`the seeding run failed:\n${seedRun.main.stdout.slice(-3000)}`)
+  cpSync(path.join(seedRun.runnerTemp, 'ktx-smoke-cache'), SEED, { recursive: true })
+  rmSync(path.dirname(seedRun.runnerTemp), { recursive: true, force: true })
+  await baselineRun(tarball)
+
+  const action: Awaited<ReturnType<typeof actionRun>>[] = []
+  const baseline: number[] = []
+  const cold: number[] = []
+  const warm: number[] = []
+  for (let i = 0; i < RUNS; i++) {
+    // Alternate the order within each pair so that drift on the machine hits both sides alike.
+    const pairs: [() => Promise<void>, () => Promise<void>][] = [
+      [async () => void action.push(await actionRun(tarball, true)), async () => void baseline.push(await baselineRun(tarball))],
+      [async () => void cold.push((await actionRun(tarball, false)).wallMs), async () => void warm.push((await actionRun(tarball, true)).wallMs)]
+    ]
+    for (const [a, b] of pairs) {
+      if (i % 2 === 0) {
+        await a()
+        await b()
+      } else {
+        await b()
+        await a()
+      }
+    }
+    process.stdout.write(`  run ${i + 1}/${RUNS} done\n`)
+  }
+
+  const wall = median(action.map(r => r.wallMs))
+  const overhead = median(action.map(r => r.overheadMs / r.wallMs))
+  const rows: [string, string, string, string, boolean][] = [
+    [
+      'action overhead / wall',
+      `${(overhead * 100).toFixed(1)} %`,
+      `median overhead ${seconds(median(action.map(r => r.overheadMs)))} of ${seconds(wall)}`,
+      `≤ ${TARGETS.overhead * 100} %`,
+      overhead <= TARGETS.overhead
+    ],
+    [
+      'action / baseline (pnpm exec ktx)',
+      (wall / median(baseline)).toFixed(2),
+      `${seconds(wall)} vs ${seconds(median(baseline))}`,
+      `≤ ${TARGETS.baseline}`,
+      wall / median(baseline) <= TARGETS.baseline
+    ],
+    [
+      'warm / cold',
+      (median(warm) / median(cold)).toFixed(2),
+      `${seconds(median(warm))} vs ${seconds(median(cold))}`,
+      `≤ ${TARGETS.warm}`,
+      median(warm) / median(cold) <= TARGETS.warm
+    ]
+  ]
+  console.log('\n| measure | value | medians | target | met |\n|---|---|---|---|---|')
+  for (const [what, value, detail, target, met] of rows) console.log(`| ${what} | ${value} | ${detail} | ${target} | ${met ? 'yes' : 'NO'} |`)
+  rmSync(WORK, { recursive: true, force: true })
+  process.exit(rows.every(r => r[4]) ? 0 : 1)
+}
+
+// The baseline writes the warehouse with better-sqlite3 13, which needs Node 22+: run on Node 24.
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  const r = spawnSync(nodeBinary(24), ['--import', 'tsx', fileURLToPath(import.meta.url)], { stdio: 'inherit', env: process.env })
+  process.exit(r.status ?? 1)
+}
+await main()

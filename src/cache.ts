@@ -1,0 +1,117 @@
+import { createHash } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import type { CacheMode, Feature, PackageManager } from './inputs.js'
+import { tempParent } from './sandbox.js'
+
+/** The cache service as the action uses it; `@actions/cache` in the action, a fake in tests. */
+export interface CacheClient {
+  isFeatureAvailable(): boolean | Promise<boolean>
+  restoreCache(paths: string[], primaryKey: string, restoreKeys?: string[]): Promise<string | undefined>
+  saveCache(paths: string[], key: string): Promise<number>
+}
+
+// @actions/cache (and the storage SDK under it) is loaded only when a run gets as far as the cache.
+const actionsCache = (): Promise<typeof import('@actions/cache')> => import('@actions/cache')
+
+export const actionsCacheClient: CacheClient = {
+  // Without either service URL the library would say no: skip loading it just to hear that.
+  isFeatureAvailable: async () => Boolean(process.env.ACTIONS_CACHE_URL || process.env.ACTIONS_RESULTS_URL) && (await actionsCache()).isFeatureAvailable(),
+  restoreCache: async (paths, key, restoreKeys) => (await actionsCache()).restoreCache(paths, key, restoreKeys),
+  saveCache: async (paths, key) => (await actionsCache()).saveCache(paths, key)
+}
+
+/**
+ * Download caches the action owns, at the same place on every run of a runner type (cache
+ * entries are bound to their paths): the package manager's cache or store, and uv's caches.
+ * Never the smoke project's node_modules, and never the runtime itself.
+ */
+export interface CacheDirs {
+  root: string
+  npm: string
+  pnpmStore: string
+  uvCache: string
+  uvPython: string
+}
+
+export const CACHE_DIR_NAME = 'ktx-smoke-cache'
+export const CACHE_MARKER = '.ktx-smoke-cache'
+
+export function cacheDirs(parent = tempParent()): CacheDirs {
+  const root = path.join(parent, CACHE_DIR_NAME)
+  return {
+    root,
+    npm: path.join(root, 'npm'),
+    pnpmStore: path.join(root, 'pnpm-store'),
+    uvCache: path.join(root, 'uv-cache'),
+    uvPython: path.join(root, 'uv-python')
+  }
+}
+
+export function createCacheDirs(dirs: CacheDirs): void {
+  for (const dir of [dirs.npm, dirs.pnpmStore, dirs.uvCache, dirs.uvPython]) mkdirSync(dir, { recursive: true })
+  writeFileSync(path.join(dirs.root, CACHE_MARKER), 'download caches of ktx-smoke-action\n')
+}
+
+/** The paths cached for a package manager. */
+export function cachedPaths(dirs: CacheDirs, manager: PackageManager): string[] {
+  return [manager === 'pnpm' ? dirs.pnpmStore : dirs.npm, dirs.uvCache, dirs.uvPython]
+}
+
+/** Events whose runs publish: a poisoned cache must not reach them (`cache: auto`). */
+const UNTRUSTED_FOR_CACHE = ['release', 'pull_request_target', 'workflow_run']
+
+export interface CacheDecision {
+  use: boolean
+  /** Why not, for the log (empty when used). */
+  reason: string
+  /** Say it as a warning (the user asked for a cache that is not there). */
+  warn: boolean
+}
+
+/** Whether to use the cache service: `cache` input, the triggering event and ref, and the service. */
+export async function decideCache(
+  mode: CacheMode,
+  event: { name?: string; ref?: string },
+  available: () => boolean | Promise<boolean>
+): Promise<CacheDecision> {
+  if (mode === 'false') return { use: false, reason: 'cache is false', warn: false }
+  if (mode === 'auto') {
+    if (event.name && UNTRUSTED_FOR_CACHE.includes(event.name)) {
+      return { use: false, reason: `cache is auto and this is a ${event.name} event (a publishing run must not trust a cache)`, warn: false }
+    }
+    if (event.ref?.startsWith('refs/tags/')) {
+      return { use: false, reason: `cache is auto and this is a tag push (${event.ref}; a publishing run must not trust a cache)`, warn: false }
+    }
+  }
+  if (!(await available()))
+    return { use: false, reason: 'the cache service is not available here (outside GitHub, or not configured); running without it', warn: true }
+  return { use: true, reason: '', warn: false }
+}
+
+export interface CacheKeyParts {
+  platform: string
+  arch: string
+  /** `process.versions.modules` of the Node on PATH: native builds depend on it. */
+  nodeAbi: string
+  manager: PackageManager
+  managerVersion: string
+  /** The tarball's dependencies (and optional ones), as declared. */
+  dependencies: Record<string, string>
+  /** sha256 of the bundled wheel from assets/python/manifest.json, if any. */
+  wheelSha256?: string
+  features: Feature[]
+}
+
+const short = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16)
+
+/** Key and restore prefix: what the cached downloads depend on, and nothing that changes per run. */
+export function cacheKey(p: CacheKeyParts): { key: string; restorePrefix: string } {
+  const deps = Object.entries(p.dependencies)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, range]) => `${name}@${range}`)
+    .join('\n')
+  const prefix = `ktx-smoke-v1-${p.platform}-${p.arch}-node-abi${p.nodeAbi}-${p.manager}-${p.managerVersion}-deps-${short(deps)}-`
+  const wheel = p.wheelSha256 ? p.wheelSha256.slice(0, 16) : 'none'
+  return { key: `${prefix}wheel-${wheel}-${[...p.features].sort().join('+')}`, restorePrefix: prefix }
+}

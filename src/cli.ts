@@ -1,0 +1,152 @@
+// `ktx-smoke`: the action's engine as a command, for a release engineer before pushing.
+//   ktx-smoke ./kaelio-ktx-0.12.0.tgz [--package-manager pnpm] [--keep-sandbox] [--json]
+import { Command, Option } from 'commander'
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { disposeSandbox, stopWhatTheRunStarted } from './cleanup.js'
+import { CACHE_MODES, DEFAULTS, GENERATION_CHOICES, InputError, PACKAGE_MANAGERS, parseInputs, type Inputs } from './inputs.js'
+import { phasesFor } from './phases.js'
+import { killActiveCommands, type CommandResult } from './process.js'
+import { formatDuration, STATUS_MARK } from './reporters/format.js'
+import { junitXml } from './reporters/junit.js'
+import { reportOf } from './reporters/report.js'
+import { tempParent } from './sandbox.js'
+import { newContext, runPhases, type PhaseResult, type SmokeLog } from './smoke.js'
+
+const noCache = { isFeatureAvailable: () => false, restoreCache: async () => undefined, saveCache: async () => -1 }
+
+/**
+ * The terminal log. On a TTY: one live line per phase (a running marker, then ✓/✗ and the
+ * duration); elsewhere plain lines. Command output is not shown; the failing phase's is, at the end.
+ */
+function terminalLog(out: NodeJS.WriteStream, verbose: boolean): SmokeLog {
+  const tty = out.isTTY === true && !verbose
+  let current = ''
+  const write = (text: string): boolean => out.write(text)
+  return {
+    startPhase(name, title) {
+      current = `${name.padEnd(16)} ${title}`
+      if (tty) write(`  … ${current}`)
+    },
+    info(line) {
+      if (verbose) write(`    ${line}\n`)
+    },
+    warning(line) {
+      if (tty) write('\r\x1b[2K')
+      write(`  ! ${line}\n`)
+      if (tty) write(`  … ${current}`)
+    },
+    commandStarted(display) {
+      if (verbose) write(`    $ ${display}\n`)
+    },
+    output(text) {
+      if (verbose) write(text)
+    },
+    commandFinished(_result: CommandResult) {},
+    endPhase(result: PhaseResult) {
+      const line = `  ${STATUS_MARK[result.status]} ${current} (${formatDuration(result.durationMs)})\n`
+      write(tty ? `\r\x1b[2K${line}` : line)
+    }
+  }
+}
+
+const program = new Command('ktx-smoke')
+  .description('Smoke a packed @kaelio/ktx tarball as the ktx-smoke-action does: clean install, managed runtime, daemon.')
+  .argument('<tarball>', 'path of the packed @kaelio/ktx tarball (.tgz)')
+  .addOption(new Option('--package-manager <name>', 'package manager for the clean install').choices(PACKAGE_MANAGERS).default(DEFAULTS['package-manager']))
+  .addOption(new Option('--cli-generation <generation>', 'runtime command generation').choices(GENERATION_CHOICES).default(DEFAULTS['cli-generation']))
+  .option('--expected-version <version>', 'version `ktx --version` must report')
+  .option('--features <list>', 'runtime features the ready runtime must list', DEFAULTS.features)
+  .option('--no-daemon', 'skip the daemon phases')
+  .option('--extra-command <line>', 'another ktx command line to check (repeatable)', (line: string, all: string[]) => [...all, line], [] as string[])
+  .option('--phase-timeout <seconds>', 'seconds one ktx command may take', DEFAULTS['phase-timeout'])
+  .option('--install-timeout <seconds>', 'seconds the installs may take', DEFAULTS['install-timeout'])
+  .addOption(new Option('--cache <mode>', 'reuse downloads in the temp dir between local runs').choices(CACHE_MODES).default('true'))
+  .option('--uv-binary <path>', 'a uv executable for hosts that cannot download it')
+  .option('--keep-sandbox', 'keep the sandbox directory and print where it is')
+  .option('--json', 'print the JSON report on stdout (the progress goes to stderr)')
+  .option('--report <file>', 'write the JSON report here')
+  .option('--junit <file>', 'write the JUnit XML report here')
+  .option('--verbose', 'show every command and its output')
+  .action(smoke)
+
+interface Options {
+  packageManager: string
+  cliGeneration: string
+  expectedVersion?: string
+  features: string
+  daemon: boolean
+  extraCommand: string[]
+  phaseTimeout: string
+  installTimeout: string
+  cache: string
+  uvBinary?: string
+  keepSandbox?: boolean
+  json?: boolean
+  report?: string
+  junit?: string
+  verbose?: boolean
+}
+
+async function smoke(tarball: string, options: Options): Promise<void> {
+  const given: Record<string, string> = {
+    tarball: path.resolve(tarball),
+    'package-manager': options.packageManager,
+    'cli-generation': options.cliGeneration,
+    'expected-version': options.expectedVersion ?? '',
+    features: options.features,
+    daemon: String(options.daemon),
+    'phase-timeout': options.phaseTimeout,
+    'install-timeout': options.installTimeout,
+    'keep-sandbox': String(Boolean(options.keepSandbox)),
+    cache: options.cache,
+    'uv-binary': options.uvBinary ?? '',
+    'extra-commands': options.extraCommand.join('\n')
+  }
+  let inputs: Inputs
+  try {
+    inputs = parseInputs(name => given[name] ?? '')
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error
+    // The action's wording names inputs; here they are options.
+    return program.error(`ktx-smoke: ${error.message.replace(`Invalid ${error.input}`, `Invalid --${error.input}`)}`, { exitCode: 2 })
+  }
+
+  const out = options.json ? process.stderr : process.stdout
+  const state = new Map<string, string>()
+  const services = { cache: noCache, event: {}, local: true }
+  const ctx = newContext(inputs, terminalLog(out, Boolean(options.verbose)), (k, v) => state.set(k, v), process.cwd(), services)
+  out.write(`ktx-smoke: ${inputs.tarball} with ${inputs.packageManager}\n`)
+
+  const cleanUp = async (): Promise<void> => {
+    if (!ctx.sandbox) return
+    for (const line of await stopWhatTheRunStarted(ctx.sandbox.root, k => state.get(k))) out.write(`  cleanup: ${line}\n`)
+    if (inputs.keepSandbox) out.write(`  sandbox kept at ${ctx.sandbox.root}\n`)
+    else disposeSandbox(ctx.sandbox.root, ctx.runId, false, { info: () => {}, warning: line => out.write(`  ! ${line}\n`) })
+  }
+  const onSignal = (signal: NodeJS.Signals): void => {
+    killActiveCommands()
+    out.write(`\nktx-smoke: ${signal}: stopping what the run started\n`)
+    void cleanUp().finally(() => process.exit(130))
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+
+  const result = await runPhases(ctx, phasesFor(inputs))
+  await cleanUp()
+
+  const report = JSON.stringify(reportOf(result, inputs), null, 2)
+  const jsonFile = options.report ?? path.join(tempParent(), `ktx-smoke-report-${ctx.runId}.json`)
+  const junitFile = options.junit ?? path.join(tempParent(), `ktx-smoke-junit-${ctx.runId}.xml`)
+  writeFileSync(jsonFile, `${report}\n`)
+  writeFileSync(junitFile, junitXml(result))
+
+  if (result.result === 'failed' && result.failure) out.write(`\n${result.failure}\n`)
+  out.write(`\nktx smoke ${result.result === 'passed' ? 'passed' : `failed in ${result.failedPhase}`} in ${formatDuration(result.durationMs)}\n`)
+  out.write(`reports: ${jsonFile}, ${junitFile}\n`)
+  if (options.json) process.stdout.write(`${report}\n`)
+  process.exitCode = result.result === 'passed' ? 0 : 1
+}
+
+await program.parseAsync()
+process.exit(process.exitCode ?? 0)
