@@ -85,14 +85,14 @@ export async function run(): Promise<number> {
 
   const result: SmokeResult = await runPhases(ctx, phasesFor(inputs), name => (current = name))
 
-  // Nothing the run started outlives the main step, whatever the phases left behind.
-  if (result.sandbox) {
-    const root = result.sandbox.root
-    await safely('cleanup', async () => {
-      for (const line of await stopWhatTheRunStarted(root, state.get)) core.info(`cleanup: ${line}`)
-      if (state.lost()) disposeSandbox(root, ctx.runId, inputs.keepSandbox)
-    })
-  }
+  // Nothing the run started outlives the main step, whatever the phases left behind (while the reports are written).
+  const root = result.sandbox?.root
+  const stopping = root
+    ? safely('cleanup', async () => {
+        for (const line of await stopWhatTheRunStarted(root, state.get)) core.info(`cleanup: ${line}`)
+        if (state.lost()) disposeSandbox(root, ctx.runId, inputs.keepSandbox)
+      })
+    : Promise.resolve()
 
   // The post step saves the download caches of a fully passing run, unless they came from this very key.
   const cache = result.facts.cache
@@ -108,6 +108,7 @@ export async function run(): Promise<number> {
   await safely('JUnit report', () => writeFileSync(reports.junit, junitXml(result)))
   setOutputs(outputsOf(result, reports))
   await safely('job summary', () => core.summary.addRaw(summaryMarkdown(result)).write())
+  await stopping
 
   if (result.result === 'passed') {
     core.info(`ktx smoke passed: ${result.phases.filter(p => p.status === 'passed').length} phases in ${result.durationMs} ms`)

@@ -108,7 +108,8 @@ const short = (text: string): string => createHash('sha256').update(text).digest
 /** Key and restore prefix: what the cached downloads depend on, and nothing that changes per run. */
 export function cacheKey(p: CacheKeyParts): { key: string; restorePrefix: string } {
   const deps = Object.entries(p.dependencies)
-    .sort(([a], [b]) => a.localeCompare(b))
+    // Plain code-unit order: stable everywhere, and no ICU collator to start.
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, range]) => `${name}@${range}`)
     .join('\n')
   const prefix = `ktx-smoke-v1-${p.platform}-${p.arch}-node-abi${p.nodeAbi}-${p.manager}-${p.managerVersion}-deps-${short(deps)}-`

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { stopDaemon } from './daemon.js'
 import { killTree } from './process.js'
-import { processesMentioning } from './processes.js'
+import { listProcesses, processesMentioning } from './processes.js'
 import { STATE } from './state.js'
 import { refuseRemoval, removeSandbox, rootForms, sandboxAt } from './sandbox.js'
 
@@ -41,7 +41,7 @@ export async function stopWhatTheRunStarted(root: string, state: (name: string) 
       lines.push(`could not stop daemon pid ${pid}: ${(error as Error).message}`)
     }
   }
-  const strays = processesMentioning(rootForms(root)).map(p => p.pid)
+  const strays = processesMentioning(rootForms(root), await listProcesses()).map(p => p.pid)
   for (const pid of strays) killTree(pid, 'SIGKILL')
   if (strays.length > 0) lines.push(`killed ${strays.length} leftover process(es) running from the sandbox: ${strays.join(', ')}`)
   return lines

@@ -29,10 +29,12 @@ export function parseDaemonLines(stdout: string): DaemonInfo {
   return info
 }
 
-/** A GET over plain HTTP on loopback (node:http: cheaper to start than fetch). */
-function get(target: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+/** One request over plain HTTP on loopback (node:http: cheaper to start than fetch). */
+function send(method: 'GET' | 'POST', target: string, timeoutMs: number, payload?: unknown): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = http.get(target, { timeout: timeoutMs, agent: false }, response => {
+    const data = payload === undefined ? undefined : JSON.stringify(payload)
+    const headers = data === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }
+    const request = http.request(target, { method, timeout: timeoutMs, agent: false, headers }, response => {
       let body = ''
       response.setEncoding('utf8')
       response.on('data', (chunk: string) => (body += chunk))
@@ -41,25 +43,30 @@ function get(target: string, timeoutMs: number): Promise<{ status: number; body:
     })
     request.on('timeout', () => request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })))
     request.on('error', reject)
+    request.end(data)
   })
+}
+
+/** The JSON answer of `method target` (2xx), or an error saying what answered instead. */
+export async function requestJson(method: 'GET' | 'POST', target: string, timeoutMs: number, payload?: unknown): Promise<unknown> {
+  let response: { status: number; body: string }
+  try {
+    response = await send(method, target, timeoutMs, payload)
+  } catch (error) {
+    throw new Error(`nothing answered ${method} ${target} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  }
+  const { status, body } = response
+  if (status < 200 || status >= 300) throw new Error(`${method} ${target} answered HTTP ${status}: ${body.slice(0, 200)}`)
+  try {
+    return JSON.parse(body)
+  } catch {
+    throw new Error(`${method} ${target} answered with something other than JSON: ${body.slice(0, 200)}`)
+  }
 }
 
 /** `GET <url>/health`; resolves to the parsed body, or throws saying what answered instead. */
 export async function fetchHealth(url: string, timeoutMs = 5000): Promise<{ status?: string; version?: string }> {
-  const target = `${url.replace(/\/+$/, '')}/health`
-  let response: { status: number; body: string }
-  try {
-    response = await get(target, timeoutMs)
-  } catch (error) {
-    throw new Error(`nothing answered GET ${target} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
-  }
-  const { status, body } = response
-  if (status < 200 || status >= 300) throw new Error(`GET ${target} answered HTTP ${status}: ${body.slice(0, 200)}`)
-  try {
-    return JSON.parse(body) as { status?: string; version?: string }
-  } catch {
-    throw new Error(`GET ${target} answered with something other than JSON: ${body.slice(0, 200)}`)
-  }
+  return (await requestJson('GET', `${url.replace(/\/+$/, '')}/health`, timeoutMs)) as { status?: string; version?: string }
 }
 
 /** True when a TCP connection to the url's host and port is refused (nothing listens). */
@@ -84,7 +91,7 @@ export function portRefuses(url: string, timeoutMs = 1000): Promise<boolean> {
  */
 export async function stopDaemon(pid: number, sandboxRoot: string): Promise<string> {
   if (isProcessGone(pid)) return `daemon pid ${pid} is already gone`
-  const listing = listProcesses().filter(p => p.pid === pid)
+  const listing = (await listProcesses()).filter(p => p.pid === pid)
   if (processesMentioning(rootForms(sandboxRoot), listing).length === 0) {
     return `pid ${pid} no longer runs the sandbox's daemon (${listing[0]?.command ?? 'no command line'}); left alone`
   }

@@ -15,6 +15,10 @@ export interface Generation {
   checks: string[]
   start: string[]
   stop: string[]
+  /** Explicit runtime install of a feature (admin generation only). */
+  install?: (feature: string) => string[]
+  /** Extra `start` arguments for a feature (admin generation only). */
+  startFeature?: (feature: string) => string[]
   setup: (projectDir: string) => string[]
   /** What `setup` must print on stdout, if anything. */
   setupStdout?: RegExp
@@ -49,6 +53,8 @@ export const ADMIN: Generation = {
   checks: ['admin', 'runtime', 'status'],
   start: ['admin', 'runtime', 'start'],
   stop: ['admin', 'runtime', 'stop'],
+  install: feature => ['admin', 'runtime', 'install', '--feature', feature, '--yes'],
+  startFeature: feature => ['--feature', feature],
   setup: dir => ['setup', '--project-dir', dir, ...SETUP_SKIPS],
   statusExitCode: kind => (kind === 'ready' ? 0 : 1),
   projectYaml: `connections:

@@ -19,7 +19,7 @@ import {
   verify,
   type Check
 } from './checks.js'
-import { fetchHealth, parseDaemonLines, portRefuses } from './daemon.js'
+import { fetchHealth, parseDaemonLines, portRefuses, requestJson } from './daemon.js'
 import { CHECK_LABELS, GENERATIONS, MANAGED_UV, ORDERS_YAML, PROBE_ORDER, slQuery, type Generation, type RuntimeStatus } from './generations.js'
 import { checkNode, findPackageManager, installTarball } from './install.js'
 import { isProcessGone, type CommandResult, waitFor } from './process.js'
@@ -177,6 +177,12 @@ export async function restoreDownloads(
   s.note(`cache: ${restoredKey === key ? 'hit' : restoredKey ? `partial hit (${restoredKey})` : 'miss'} for ${key}`)
 }
 
+/** `start`, with the local-embeddings feature when it is asked for. */
+function startArgs(ctx: SmokeContext): string[] {
+  const g = generation(ctx)
+  return ctx.inputs.features.includes('local-embeddings') && g.startFeature ? [...g.start, ...g.startFeature('local-embeddings')] : g.start
+}
+
 /** The daemon phases run only with `daemon: true`. */
 const DAEMON_PHASE = { enabled: (ctx: SmokeContext) => ctx.inputs.daemon, skipReason: 'skipped: daemon is false' }
 
@@ -315,7 +321,8 @@ export const PHASES: Phase[] = [
       ctx.facts.statusAfter = status.kind
       ctx.facts.statusJson = JSON.stringify(status)
       ctx.facts.features = features
-      const missing = ctx.inputs.features.filter(f => !features.includes(f))
+      // The lazy install brings core; local-embeddings comes from its own install phase.
+      const missing = ctx.inputs.features.filter(f => f !== 'local-embeddings' && !features.includes(f))
       expect(missing.length === 0, `the ready runtime lacks feature(s) ${missing.join(', ')} (it has: ${features.join(', ') || 'none'})`, s.last)
       const version = ctx.facts.tarball!.version
       expect(
@@ -370,7 +377,7 @@ export const PHASES: Phase[] = [
     ...DAEMON_PHASE,
     async run(ctx, s) {
       const g = generation(ctx)
-      const r = await s.ktx(g.start, [])
+      const r = await s.ktx(startArgs(ctx), [])
       const info = parseDaemonLines(r.stdout)
       // Recorded before anything is checked: the post step must stop it whatever happens next.
       if (info.pid) ctx.saveState(STATE.daemonPid, String(info.pid))
@@ -400,7 +407,7 @@ export const PHASES: Phase[] = [
     async run(ctx, s) {
       const g = generation(ctx)
       const first = ctx.facts.daemon!
-      const r = await s.ktx(g.start, [])
+      const r = await s.ktx(startArgs(ctx), [])
       const info = parseDaemonLines(r.stdout)
       if (info.pid && info.pid !== first.pid) ctx.saveState(STATE.secondDaemonPid, String(info.pid))
       verify(r, daemonLines(g.messages.reused, 'Using existing … daemon'))
@@ -441,6 +448,61 @@ export function extraPhase(argv: string[], index: number): Phase {
 
 /** The phases of a run: the fixed ones, with the extra commands after the runtime checks. */
 export function phasesFor(inputs: Inputs): Phase[] {
-  const at = PHASES.findIndex(p => p.name === 'runtime-checks') + 1
-  return [...PHASES.slice(0, at), ...inputs.extraCommands.map(extraPhase), ...PHASES.slice(at)]
+  const embeddings = inputs.features.includes('local-embeddings')
+  const phases: Phase[] = []
+  for (const phase of PHASES) {
+    if (phase.name === 'daemon-stop' && embeddings) phases.push(EMBEDDINGS_COMPUTE)
+    phases.push(phase)
+    if (phase.name === 'runtime-checks') phases.push(...(embeddings ? [EMBEDDINGS_INSTALL] : []), ...inputs.extraCommands.map(extraPhase))
+  }
+  return phases
+}
+
+/** Dimensions of the local embedding model ktx ships (all-MiniLM-L6-v2). */
+export const EMBEDDING_DIMENSIONS = 384
+
+/** The first array of numbers in an embeddings answer: `embedding`, `embeddings[0]` or `data[0].embedding`. */
+export function firstEmbedding(body: unknown): unknown[] | undefined {
+  const b = body as { embedding?: unknown; embeddings?: unknown[]; data?: { embedding?: unknown }[] }
+  const candidate = b?.embedding ?? b?.embeddings?.[0] ?? b?.data?.[0]?.embedding
+  return Array.isArray(candidate) ? candidate : undefined
+}
+
+/** Opt-in with `features: local-embeddings`: its explicit install, after the runtime checks. */
+export const EMBEDDINGS_INSTALL: Phase = {
+  name: 'embeddings-install',
+  title: 'Explicit runtime install of local-embeddings',
+  async run(ctx, s) {
+    const g = generation(ctx)
+    if (!g.install)
+      throw new Error(`local-embeddings needs an explicit runtime install, which the ${g.id} generation (${g.label}) does not have; drop it from features`)
+    await s.ktx(g.install('local-embeddings'), [exitsWith(0), stderrOnly(g.messages.installing, g.messages.ready)], ctx.inputs.installTimeoutSec)
+    const status = await readStatus(ctx, s, 'ready')
+    const features = status.manifest?.features ?? []
+    expect(
+      features.includes('local-embeddings'),
+      `after the install the runtime lists features ${features.join(', ') || 'none'}, without local-embeddings`,
+      s.last
+    )
+    ctx.facts.features = features
+    ctx.facts.statusJson = JSON.stringify(status)
+  }
+}
+
+/** Opt-in with `features: local-embeddings`: the daemon computes a 384-number embedding. */
+export const EMBEDDINGS_COMPUTE: Phase = {
+  name: 'embeddings-compute',
+  title: 'The daemon computes an embedding',
+  ...DAEMON_PHASE,
+  async run(ctx, s) {
+    const { url } = ctx.facts.daemon!
+    const target = `${url.replace(/\/+$/, '')}/embeddings/compute`
+    const parsed = await requestJson('POST', target, ctx.inputs.phaseTimeoutSec * 1000, { texts: ['ktx smoke: orders by status'] })
+    const embedding = firstEmbedding(parsed)
+    if (!embedding) throw new Error(`POST ${target} answered without an embedding: ${JSON.stringify(parsed).slice(0, 300)}`)
+    if (embedding.length !== EMBEDDING_DIMENSIONS || !embedding.every(n => typeof n === 'number' && Number.isFinite(n))) {
+      throw new Error(`expected an embedding of ${EMBEDDING_DIMENSIONS} finite numbers from POST ${target}, got ${embedding.length} values`)
+    }
+    s.note(`embedding of ${embedding.length} numbers`)
+  }
 }

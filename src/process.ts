@@ -217,12 +217,15 @@ export function isProcessGone(pid: number): boolean {
 
 export const sleep = (ms: number): Promise<void> => new Promise(r => setTimeout(r, ms))
 
-/** Polls `condition` every 100 ms until it holds or `timeoutMs` passes; returns whether it held. */
+/**
+ * Polls `condition` until it holds or `timeoutMs` passes; returns whether it held. The first polls
+ * come quickly (most things end within a few tens of milliseconds), later ones every 100 ms.
+ */
 export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
-  for (;;) {
+  for (let interval = 10; ; interval = Math.min(interval * 2, 100)) {
     if (await condition()) return true
     if (Date.now() >= deadline) return false
-    await sleep(100)
+    await sleep(interval)
   }
 }

@@ -1,4 +1,5 @@
-import { execFileSync, type ExecFileSyncOptionsWithStringEncoding } from 'node:child_process'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 
 /** One running process and its full command line. */
 export interface ProcessInfo {
@@ -6,12 +7,9 @@ export interface ProcessInfo {
   command: string
 }
 
-const LIST_OPTIONS: ExecFileSyncOptionsWithStringEncoding = {
-  encoding: 'utf8',
-  stdio: ['ignore', 'pipe', 'ignore'],
-  maxBuffer: 64 * 1024 * 1024,
-  windowsHide: true
-}
+const LIST_OPTIONS = { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, windowsHide: true } as const
+
+const run = promisify(execFile)
 
 /** Parses `ps -axo pid=,command=` (Linux and macOS). */
 export function parsePsListing(text: string): ProcessInfo[] {
@@ -36,20 +34,20 @@ export function parseCimListing(text: string): ProcessInfo[] {
  * Every process with its command line: `ps` on Linux and macOS, CIM through PowerShell on
  * Windows. An empty list when the listing cannot be had (the callers then only use known pids).
  */
-export function listProcesses(): ProcessInfo[] {
+export async function listProcesses(): Promise<ProcessInfo[]> {
   try {
     if (process.platform === 'win32') {
       const script = 'Get-CimInstance Win32_Process | Select-Object ProcessId, CommandLine | ConvertTo-Json -Compress'
-      return parseCimListing(execFileSync('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], LIST_OPTIONS))
+      return parseCimListing((await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], LIST_OPTIONS)).stdout)
     }
-    return parsePsListing(execFileSync('ps', ['-axo', 'pid=,command='], LIST_OPTIONS))
+    return parsePsListing((await run('ps', ['-axo', 'pid=,command='], LIST_OPTIONS)).stdout)
   } catch {
     return []
   }
 }
 
 /** Processes (other than this one) whose command line mentions one of `forms` (a directory, say). */
-export function processesMentioning(forms: string[], listing: ProcessInfo[] = listProcesses()): ProcessInfo[] {
+export function processesMentioning(forms: string[], listing: ProcessInfo[]): ProcessInfo[] {
   const lower = process.platform === 'win32'
   const wanted = forms.map(f => (lower ? f.toLowerCase() : f))
   return listing.filter(p => {

@@ -22,8 +22,8 @@ export const PHASE_NAMES = [
   'daemon-reuse',
   'daemon-stop'
 ] as const
-/** The fixed phases, and one `extra-N` per line of `extra-commands`. */
-export type PhaseName = (typeof PHASE_NAMES)[number] | `extra-${number}`
+/** The fixed phases, the opt-in local-embeddings ones, and one `extra-N` per line of `extra-commands`. */
+export type PhaseName = (typeof PHASE_NAMES)[number] | 'embeddings-install' | 'embeddings-compute' | `extra-${number}`
 
 export type PhaseStatus = 'passed' | 'failed' | 'skipped'
 

@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3'
+import { isNonGlibcLinuxSync } from 'detect-libc'
 
 type DatabaseConstructor = typeof BetterSqlite3
 
@@ -22,14 +23,8 @@ export const SQLITE_PLATFORMS = Object.keys(PLATFORM_ENTRIES)
 /** better-sqlite3 13 needs Node 22 or newer (on Node 20 its binary crashes the process). */
 export const SQLITE_MIN_NODE_MAJOR = 22
 
-function isMusl(): boolean {
-  if (process.platform !== 'linux') return false
-  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined
-  return !report?.header?.glibcVersionRuntime
-}
-
 export function sqlitePlatform(): string {
-  return `${isMusl() ? 'linuxmusl' : process.platform}-${process.arch}`
+  return `${isNonGlibcLinuxSync() ? 'linuxmusl' : process.platform}-${process.arch}`
 }
 
 export async function loadSqlite(): Promise<DatabaseConstructor> {

@@ -9,6 +9,7 @@ import { nodeBinary } from '../../scripts/lib/node.js'
 import { packFixture } from '../../scripts/lib/fixture.js'
 import { CACHE, REPO } from '../../scripts/lib/paths.js'
 import { baseEnv, processesUnder, stepPath } from '../../scripts/lib/runner.js'
+import { PHASE_NAMES } from '../../src/smoke.js'
 import { assertCleanedUp, assertFailed, assertPassed, checkNoStrayProcesses, smoke } from './helpers.js'
 
 checkNoStrayProcesses()
@@ -60,6 +61,44 @@ describe('extra-commands', () => {
     assert.deepEqual(names.slice(7, 10), ['runtime-checks:passed', 'extra-1:passed', 'extra-2:failed'])
     assert.deepEqual(names.slice(10), ['daemon-start:skipped', 'daemon-reuse:skipped', 'daemon-stop:skipped'])
     assert.deepEqual(run.leftoversAfterMain, [])
+    assertCleanedUp(run)
+  })
+})
+
+describe('local-embeddings (opt-in)', () => {
+  it('an explicit install of the feature, a daemon started with it, a 384-number embedding', async () => {
+    const run = await smoke({}, { features: 'core,local-embeddings', cache: 'false' })
+    assert.equal(run.outputs.result, 'passed', run.main.stdout.slice(-3000))
+    assert.equal(run.outputs['runtime-features'], 'core,local-embeddings')
+    assert.match(run.main.stdout, /\$ ktx admin runtime install --feature local-embeddings --yes/)
+    assert.match(run.main.stdout, /\$ ktx admin runtime start --feature local-embeddings/)
+    assert.match(run.main.stdout, /embedding of 384 numbers/)
+    const report = JSON.parse(readFileSync(run.outputs.report, 'utf8'))
+    assert.deepEqual(
+      report.phases.map((p: { name: string }) => p.name),
+      [...PHASE_NAMES.slice(0, PHASE_NAMES.indexOf('daemon-start')), 'embeddings-install', 'daemon-start', 'daemon-reuse', 'embeddings-compute', 'daemon-stop']
+    )
+    assertCleanedUp(run)
+  })
+
+  it('a wrong embedding size fails embeddings-compute', async () => {
+    const run = await smoke({ faults: ['embeddings-wrong-size'] }, { features: 'core,local-embeddings', cache: 'false' })
+    assert.equal(run.outputs['failed-phase'], 'embeddings-compute')
+    assert.match(
+      run.main.stdout,
+      /::error::Phase embeddings-compute failed: expected an embedding of 384 finite numbers from POST http:\/\/127\.0\.0\.1:\d+\/embeddings\/compute, got 383 values/
+    )
+    assert.deepEqual(run.leftoversAfterMain, [])
+    assertCleanedUp(run)
+  })
+
+  it('the runtime generation has no explicit install: a clear failure', async () => {
+    const run = await smoke({ generation: 'runtime' }, { features: 'core,local-embeddings', cache: 'false' })
+    assert.equal(run.outputs['failed-phase'], 'embeddings-install')
+    assert.match(
+      run.main.stdout,
+      /local-embeddings needs an explicit runtime install, which the runtime generation \(runtime \(ktx runtime …, pre-0\.4\)\) does not have; drop it from features/
+    )
     assertCleanedUp(run)
   })
 })

@@ -1,7 +1,7 @@
 // The repo's own scripts that the workflows and .ci/run rely on: the action/workflow validator, the
 // example packer, and the no-daemon-left check the runner matrix uses.
 import assert from 'node:assert/strict'
-import { spawn, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -96,5 +96,43 @@ describe('assert-stopped', () => {
       daemon.kill('SIGKILL')
       server.close()
     }
+  })
+})
+
+describe('release', () => {
+  const identity = {
+    GIT_AUTHOR_NAME: 'Release Test',
+    GIT_AUTHOR_EMAIL: 'release@example.invalid',
+    GIT_COMMITTER_NAME: 'Release Test',
+    GIT_COMMITTER_EMAIL: 'release@example.invalid'
+  }
+
+  function release(repo: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO, 'scripts', 'release.ts'), ...args, '--no-build'], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, ...identity, RELEASE_REPO: repo }
+    })
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+  }
+
+  it('moves Unreleased under the version, sets package.json, tags vX.Y.Z and moves vX', () => {
+    const repo = path.join(scratch(), 'clone')
+    execFileSync('git', ['clone', '-q', REPO, repo])
+    execFileSync('git', ['checkout', '-q', '-B', 'main'], { cwd: repo })
+    const r = release(repo, '1.4.0')
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /git push origin main v1\.4\.0 && git push --force origin v1/)
+    const git = (...a: string[]): string => execFileSync('git', a, { cwd: repo, encoding: 'utf8' }).trim()
+    assert.equal(git('rev-parse', 'v1.4.0^{commit}'), git('rev-parse', 'HEAD'))
+    assert.equal(git('rev-parse', 'v1^{commit}'), git('rev-parse', 'HEAD'))
+    assert.equal(git('log', '-1', '--format=%s'), 'Release v1.4.0')
+    assert.match(readFileSync(path.join(repo, 'CHANGELOG.md'), 'utf8'), /^## Unreleased\n\n## 1\.4\.0 \(\d{4}-\d\d-\d\d\)\n\n### Added/m)
+    assert.equal(JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).version, '1.4.0')
+
+    assert.match(release(repo, '1.4.0').stderr, /release: the "## Unreleased" section of CHANGELOG\.md is empty|release: v1\.4\.0 exists already/)
+    assert.match(release(repo, '1.5').stderr, /release: give the version to release, like 1\.2\.0 \(got 1\.5\)/)
+    writeFileSync(path.join(repo, 'stray.txt'), 'x')
+    assert.match(release(repo, '1.5.0').stderr, /release: the work tree is not clean/)
   })
 })

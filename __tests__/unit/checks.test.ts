@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { exitsWith, jsonStdout, lineMatches, parseCheckLines, plainLine, stderrEmpty, stderrOnly, verify } from '../../src/checks.js'
 import { ADMIN, RUNTIME } from '../../src/generations.js'
+import { firstEmbedding } from '../../src/phases.js'
 import type { CommandResult } from '../../src/process.js'
 
 const result = (over: Partial<CommandResult> = {}): CommandResult => ({
@@ -81,5 +82,15 @@ describe('checks', () => {
       { status: 'FAIL', label: 'Bundled Python wheel', detail: '/a/b.whl is missing', fix: 'Reinstall @kaelio/ktx' },
       { status: 'PASS', label: 'Managed Python runtime', detail: 'Runtime ready at /r' }
     ])
+  })
+})
+
+describe('embedding answers', () => {
+  it('finds the vector under embedding, embeddings[0] or data[0].embedding', () => {
+    assert.deepEqual(firstEmbedding({ embedding: [1, 2] }), [1, 2])
+    assert.deepEqual(firstEmbedding({ embeddings: [[3], [4]] }), [3])
+    assert.deepEqual(firstEmbedding({ data: [{ embedding: [5] }] }), [5])
+    assert.equal(firstEmbedding({ vectors: [[1]] }), undefined)
+    assert.equal(firstEmbedding(null), undefined)
   })
 })

@@ -31,13 +31,13 @@ describe('process listings', () => {
     const marker = `/tmp/ktx-smoke-listing-${process.pid}`
     const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', marker], { stdio: 'ignore' })
     try {
-      const found = processesMentioning([marker], listProcesses())
+      const found = processesMentioning([marker], await listProcesses())
       assert.deepEqual(
         found.map(p => p.pid),
         [child.pid]
       )
       assert.deepEqual(
-        processesMentioning([process.argv[1]]).filter(p => p.pid === process.pid),
+        processesMentioning([process.argv[1]], await listProcesses()).filter(p => p.pid === process.pid),
         []
       )
     } finally {

@@ -200,7 +200,7 @@ describe('JUnit report', () => {
     )
     assert.match(xml, /<!\[CDATA\[\$ ktx sl query --execute\n\{"rows": \[\[2\]\]\}\[0m\]\]>/)
     assert.match(xml, /<system-err>\s*<!\[CDATA\[warn <x> & y\]\]>/)
-    assert.match(xml, /<testcase classname="ktx-smoke" name="daemon-stop" time="0">\s*<skipped\/>/)
+    assert.match(xml, /<testcase classname="ktx-smoke" name="daemon-stop" time="0">\s*<skipped message="skipped">\s*<\/skipped>/)
   })
 })
 

@@ -28530,7 +28530,8 @@ const cache_short = (text) => createHash('sha256').update(text).digest('hex').sl
 /** Key and restore prefix: what the cached downloads depend on, and nothing that changes per run. */
 function cacheKey(p) {
     const deps = Object.entries(p.dependencies)
-        .sort(([a], [b]) => a.localeCompare(b))
+        // Plain code-unit order: stable everywhere, and no ICU collator to start.
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([name, range]) => `${name}@${range}`)
         .join('\n');
     const prefix = `ktx-smoke-v1-${p.platform}-${p.arch}-node-abi${p.nodeAbi}-${p.manager}-${p.managerVersion}-deps-${cache_short(deps)}-`;
@@ -28862,26 +28863,28 @@ function isProcessGone(pid) {
     return false;
 }
 const sleep = (ms) => new Promise(r => setTimeout(r, ms));
-/** Polls `condition` every 100 ms until it holds or `timeoutMs` passes; returns whether it held. */
+/**
+ * Polls `condition` until it holds or `timeoutMs` passes; returns whether it held. The first polls
+ * come quickly (most things end within a few tens of milliseconds), later ones every 100 ms.
+ */
 async function waitFor(condition, timeoutMs) {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    for (let interval = 10;; interval = Math.min(interval * 2, 100)) {
         if (await condition())
             return true;
         if (Date.now() >= deadline)
             return false;
-        await sleep(100);
+        await sleep(interval);
     }
 }
 
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: ./src/processes.ts
 
-const LIST_OPTIONS = {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-    maxBuffer: 64 * 1024 * 1024,
-    windowsHide: true
-};
+
+const LIST_OPTIONS = { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, windowsHide: true };
+const run = (0,external_node_util_.promisify)(external_node_child_process_namespaceObject.execFile);
 /** Parses `ps -axo pid=,command=` (Linux and macOS). */
 function parsePsListing(text) {
     return text
@@ -28904,20 +28907,20 @@ function parseCimListing(text) {
  * Every process with its command line: `ps` on Linux and macOS, CIM through PowerShell on
  * Windows. An empty list when the listing cannot be had (the callers then only use known pids).
  */
-function listProcesses() {
+async function listProcesses() {
     try {
         if (process.platform === 'win32') {
             const script = 'Get-CimInstance Win32_Process | Select-Object ProcessId, CommandLine | ConvertTo-Json -Compress';
-            return parseCimListing((0,external_node_child_process_namespaceObject.execFileSync)('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], LIST_OPTIONS));
+            return parseCimListing((await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], LIST_OPTIONS)).stdout);
         }
-        return parsePsListing((0,external_node_child_process_namespaceObject.execFileSync)('ps', ['-axo', 'pid=,command='], LIST_OPTIONS));
+        return parsePsListing((await run('ps', ['-axo', 'pid=,command='], LIST_OPTIONS)).stdout);
     }
     catch {
         return [];
     }
 }
 /** Processes (other than this one) whose command line mentions one of `forms` (a directory, say). */
-function processesMentioning(forms, listing = listProcesses()) {
+function processesMentioning(forms, listing) {
     const lower = process.platform === 'win32';
     const wanted = forms.map(f => (lower ? f.toLowerCase() : f));
     return listing.filter(p => {
@@ -28955,10 +28958,12 @@ function parseDaemonLines(stdout) {
     }
     return info;
 }
-/** A GET over plain HTTP on loopback (node:http: cheaper to start than fetch). */
-function get(target, timeoutMs) {
+/** One request over plain HTTP on loopback (node:http: cheaper to start than fetch). */
+function send(method, target, timeoutMs, payload) {
     return new Promise((resolve, reject) => {
-        const request = http.get(target, { timeout: timeoutMs, agent: false }, response => {
+        const data = payload === undefined ? undefined : JSON.stringify(payload);
+        const headers = data === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) };
+        const request = http.request(target, { method, timeout: timeoutMs, agent: false, headers }, response => {
             let body = '';
             response.setEncoding('utf8');
             response.on('data', (chunk) => (body += chunk));
@@ -28967,27 +28972,31 @@ function get(target, timeoutMs) {
         });
         request.on('timeout', () => request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
         request.on('error', reject);
+        request.end(data);
     });
 }
-/** `GET <url>/health`; resolves to the parsed body, or throws saying what answered instead. */
-async function fetchHealth(url, timeoutMs = 5000) {
-    const target = `${url.replace(/\/+$/, '')}/health`;
+/** The JSON answer of `method target` (2xx), or an error saying what answered instead. */
+async function requestJson(method, target, timeoutMs, payload) {
     let response;
     try {
-        response = await get(target, timeoutMs);
+        response = await send(method, target, timeoutMs, payload);
     }
     catch (error) {
-        throw new Error(`nothing answered GET ${target} (${error.code ?? error.message})`);
+        throw new Error(`nothing answered ${method} ${target} (${error.code ?? error.message})`);
     }
     const { status, body } = response;
     if (status < 200 || status >= 300)
-        throw new Error(`GET ${target} answered HTTP ${status}: ${body.slice(0, 200)}`);
+        throw new Error(`${method} ${target} answered HTTP ${status}: ${body.slice(0, 200)}`);
     try {
         return JSON.parse(body);
     }
     catch {
-        throw new Error(`GET ${target} answered with something other than JSON: ${body.slice(0, 200)}`);
+        throw new Error(`${method} ${target} answered with something other than JSON: ${body.slice(0, 200)}`);
     }
+}
+/** `GET <url>/health`; resolves to the parsed body, or throws saying what answered instead. */
+async function fetchHealth(url, timeoutMs = 5000) {
+    return (await requestJson('GET', `${url.replace(/\/+$/, '')}/health`, timeoutMs));
 }
 /** True when a TCP connection to the url's host and port is refused (nothing listens). */
 function portRefuses(url, timeoutMs = 1000) {
@@ -29011,7 +29020,7 @@ function portRefuses(url, timeoutMs = 1000) {
 async function stopDaemon(pid, sandboxRoot) {
     if (isProcessGone(pid))
         return `daemon pid ${pid} is already gone`;
-    const listing = listProcesses().filter(p => p.pid === pid);
+    const listing = (await listProcesses()).filter(p => p.pid === pid);
     if (processesMentioning(rootForms(sandboxRoot), listing).length === 0) {
         return `pid ${pid} no longer runs the sandbox's daemon (${listing[0]?.command ?? 'no command line'}); left alone`;
     }
@@ -29079,7 +29088,7 @@ async function stopWhatTheRunStarted(root, state) {
             lines.push(`could not stop daemon pid ${pid}: ${error.message}`);
         }
     }
-    const strays = processesMentioning(rootForms(root)).map(p => p.pid);
+    const strays = processesMentioning(rootForms(root), await listProcesses()).map(p => p.pid);
     for (const pid of strays)
         killTree(pid, 'SIGKILL');
     if (strays.length > 0)

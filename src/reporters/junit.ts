@@ -1,43 +1,40 @@
-import junitModule, { type Builder } from 'junit-report-builder'
+import xml, { type XmlObject } from 'xml'
 import type { SmokeResult } from '../smoke.js'
-
-// A CommonJS package: Node hands its exports object to `import`, a bundler may hand the default.
-const junit = ((junitModule as unknown as { default?: Builder }).default ?? junitModule) as unknown as Builder
 
 /** Characters XML 1.0 cannot carry at all (CLI output may hold control codes). */
 const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu
 
 const clean = (text: string): string => text.replace(NOT_XML, '')
 
+/** Seconds with millisecond precision, as JUnit readers expect. */
+const seconds = (ms: number): number => Math.round(ms) / 1000
+
 /**
  * JUnit XML: one testsuite, one testcase per phase with its time, a failure with the phase's
  * message, skipped phases marked, and each phase's commands and output as system-out/err.
  */
 export function junitXml(result: SmokeResult): string {
-  const builder = junit.newBuilder()
   const f = result.facts
-  const suite = builder
-    .testSuite()
-    .name(`ktx smoke${f.tarball ? `: ${f.tarball.name} ${f.tarball.version}` : ''}`)
-    .time(result.durationMs / 1000)
-  for (const phase of result.phases) {
-    const test = suite
-      .testCase()
-      .className('ktx-smoke')
-      .name(phase.name)
-      .time(phase.durationMs / 1000)
-    if (phase.status === 'skipped') test.skipped()
+  const failures = result.phases.filter(p => p.status === 'failed').length
+  const skipped = result.phases.filter(p => p.status === 'skipped').length
+  const counts = { tests: result.phases.length, failures, errors: 0, skipped }
+  const cases: XmlObject[] = result.phases.map(phase => {
+    const children: XmlObject[] = [{ _attr: { classname: 'ktx-smoke', name: phase.name, time: seconds(phase.durationMs) } }]
+    if (phase.status === 'skipped') children.push({ skipped: [{ _attr: { message: phase.message ?? 'skipped' } }] })
     if (phase.status === 'failed') {
       const [headline, ...details] = clean(phase.message ?? `${phase.name} failed`).split('\n')
-      test.failure(headline, 'phase-failure').stacktrace(details.join('\n'))
+      children.push({ failure: { _attr: { message: headline, type: 'phase-failure' }, _cdata: details.join('\n') } })
     }
     const out = [...phase.notes, ...phase.commands.flatMap(c => [`$ ${c.command}`, c.stdout.trimEnd()].filter(Boolean))].join('\n')
     const err = phase.commands
       .map(c => c.stderr.trimEnd())
       .filter(Boolean)
       .join('\n')
-    if (out) test.standardOutput(clean(out))
-    if (err) test.standardError(clean(err))
-  }
-  return builder.build()
+    if (out) children.push({ 'system-out': { _cdata: clean(out) } })
+    if (err) children.push({ 'system-err': { _cdata: clean(err) } })
+    return { testcase: children }
+  })
+  const name = `ktx smoke${f.tarball ? `: ${f.tarball.name} ${f.tarball.version}` : ''}`
+  const suite = { testsuite: [{ _attr: { name, time: seconds(result.durationMs), ...counts } }, ...cases] }
+  return `${xml({ testsuites: [{ _attr: counts }, suite] }, { declaration: { encoding: 'UTF-8' }, indent: '  ' })}\n`
 }
