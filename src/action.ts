@@ -1,6 +1,5 @@
 import * as core from '@actions/core'
 import { writeFileSync } from 'node:fs'
-import path from 'node:path'
 import { actionsCacheClient, cachedPaths } from './cache.js'
 import { junitXml } from './reporters/junit.js'
 import { disposeSandbox, stopWhatTheRunStarted } from './cleanup.js'
@@ -9,9 +8,8 @@ import { phasesFor } from './phases.js'
 import { killActiveCommands } from './process.js'
 import { actionLog } from './reporters/log.js'
 import { outputsBeforeAnyPhase, outputsOf } from './reporters/outputs.js'
-import { writeReport } from './reporters/report.js'
+import { reportPaths, writeReport } from './reporters/report.js'
 import { summaryMarkdown } from './reporters/summary.js'
-import { tempParent } from './sandbox.js'
 import { newContext, runPhases, type PhaseName, type SmokeResult } from './smoke.js'
 import { STATE } from './state.js'
 
@@ -100,10 +98,7 @@ export async function run(): Promise<number> {
     state.save(STATE.cacheSave, JSON.stringify({ key: cache.key, paths: cachedPaths(ctx.cacheDirs, inputs.packageManager) }))
   }
 
-  const reports = {
-    json: path.join(tempParent(), `ktx-smoke-report-${ctx.runId}.json`),
-    junit: path.join(tempParent(), `ktx-smoke-junit-${ctx.runId}.xml`)
-  }
+  const reports = reportPaths(ctx.runId)
   await safely('JSON report', () => writeReport(reports.json, result, inputs))
   await safely('JUnit report', () => writeFileSync(reports.junit, junitXml(result)))
   setOutputs(outputsOf(result, reports))

@@ -1,7 +1,7 @@
 // `ktx-smoke`: the action's engine as a command, for a release engineer before pushing.
 //   ktx-smoke ./kaelio-ktx-0.12.0.tgz [--package-manager pnpm] [--keep-sandbox] [--json]
 import { Command, Option } from 'commander'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { disposeSandbox, stopWhatTheRunStarted } from './cleanup.js'
 import { CACHE_MODES, DEFAULTS, GENERATION_CHOICES, InputError, PACKAGE_MANAGERS, parseInputs, type Inputs } from './inputs.js'
@@ -9,8 +9,7 @@ import { phasesFor } from './phases.js'
 import { killActiveCommands, type CommandResult } from './process.js'
 import { formatDuration, STATUS_MARK } from './reporters/format.js'
 import { junitXml } from './reporters/junit.js'
-import { reportOf } from './reporters/report.js'
-import { tempParent } from './sandbox.js'
+import { reportPaths, writeReport } from './reporters/report.js'
 import { newContext, runPhases, type PhaseResult, type SmokeLog } from './smoke.js'
 
 const noCache = { isFeatureAvailable: () => false, restoreCache: async () => undefined, saveCache: async () => -1 }
@@ -135,16 +134,16 @@ async function smoke(tarball: string, options: Options): Promise<void> {
   const result = await runPhases(ctx, phasesFor(inputs))
   await cleanUp()
 
-  const report = JSON.stringify(reportOf(result, inputs), null, 2)
-  const jsonFile = options.report ?? path.join(tempParent(), `ktx-smoke-report-${ctx.runId}.json`)
-  const junitFile = options.junit ?? path.join(tempParent(), `ktx-smoke-junit-${ctx.runId}.xml`)
-  writeFileSync(jsonFile, `${report}\n`)
+  const defaults = reportPaths(ctx.runId)
+  const jsonFile = options.report ?? defaults.json
+  const junitFile = options.junit ?? defaults.junit
+  writeReport(jsonFile, result, inputs)
   writeFileSync(junitFile, junitXml(result))
 
   if (result.result === 'failed' && result.failure) out.write(`\n${result.failure}\n`)
   out.write(`\nktx smoke ${result.result === 'passed' ? 'passed' : `failed in ${result.failedPhase}`} in ${formatDuration(result.durationMs)}\n`)
   out.write(`reports: ${jsonFile}, ${junitFile}\n`)
-  if (options.json) process.stdout.write(`${report}\n`)
+  if (options.json) process.stdout.write(readFileSync(jsonFile, 'utf8'))
   process.exitCode = result.result === 'passed' ? 0 : 1
 }
 

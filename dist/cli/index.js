@@ -35745,11 +35745,9 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _reporters_format_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(2199);
 /* harmony import */ var _reporters_junit_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(962);
 /* harmony import */ var _reporters_report_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(6374);
-/* harmony import */ var _sandbox_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(6004);
-/* harmony import */ var _smoke_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(2754);
+/* harmony import */ var _smoke_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(2754);
 // `ktx-smoke`: the action's engine as a command, for a release engineer before pushing.
 //   ktx-smoke ./kaelio-ktx-0.12.0.tgz [--package-manager pnpm] [--keep-sandbox] [--json]
-
 
 
 
@@ -35849,7 +35847,7 @@ async function smoke(tarball, options) {
     const out = options.json ? process.stderr : process.stdout;
     const state = new Map();
     const services = { cache: noCache, event: {}, local: true };
-    const ctx = (0,_smoke_js__WEBPACK_IMPORTED_MODULE_11__/* .newContext */ .CA)(inputs, terminalLog(out, Boolean(options.verbose)), (k, v) => state.set(k, v), process.cwd(), services);
+    const ctx = (0,_smoke_js__WEBPACK_IMPORTED_MODULE_10__/* .newContext */ .CA)(inputs, terminalLog(out, Boolean(options.verbose)), (k, v) => state.set(k, v), process.cwd(), services);
     out.write(`ktx-smoke: ${inputs.tarball} with ${inputs.packageManager}\n`);
     const cleanUp = async () => {
         if (!ctx.sandbox)
@@ -35868,19 +35866,19 @@ async function smoke(tarball, options) {
     };
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    const result = await (0,_smoke_js__WEBPACK_IMPORTED_MODULE_11__/* .runPhases */ .Qe)(ctx, (0,_phases_js__WEBPACK_IMPORTED_MODULE_5__/* .phasesFor */ .kJ)(inputs));
+    const result = await (0,_smoke_js__WEBPACK_IMPORTED_MODULE_10__/* .runPhases */ .Qe)(ctx, (0,_phases_js__WEBPACK_IMPORTED_MODULE_5__/* .phasesFor */ .kJ)(inputs));
     await cleanUp();
-    const report = JSON.stringify((0,_reporters_report_js__WEBPACK_IMPORTED_MODULE_9__/* .reportOf */ .E)(result, inputs), null, 2);
-    const jsonFile = options.report ?? node_path__WEBPACK_IMPORTED_MODULE_2___default().join((0,_sandbox_js__WEBPACK_IMPORTED_MODULE_10__/* .tempParent */ .RF)(), `ktx-smoke-report-${ctx.runId}.json`);
-    const junitFile = options.junit ?? node_path__WEBPACK_IMPORTED_MODULE_2___default().join((0,_sandbox_js__WEBPACK_IMPORTED_MODULE_10__/* .tempParent */ .RF)(), `ktx-smoke-junit-${ctx.runId}.xml`);
-    (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.writeFileSync)(jsonFile, `${report}\n`);
+    const defaults = (0,_reporters_report_js__WEBPACK_IMPORTED_MODULE_9__/* .reportPaths */ .Rs)(ctx.runId);
+    const jsonFile = options.report ?? defaults.json;
+    const junitFile = options.junit ?? defaults.junit;
+    (0,_reporters_report_js__WEBPACK_IMPORTED_MODULE_9__/* .writeReport */ .u5)(jsonFile, result, inputs);
     (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.writeFileSync)(junitFile, (0,_reporters_junit_js__WEBPACK_IMPORTED_MODULE_8__/* .junitXml */ .E)(result));
     if (result.result === 'failed' && result.failure)
         out.write(`\n${result.failure}\n`);
     out.write(`\nktx smoke ${result.result === 'passed' ? 'passed' : `failed in ${result.failedPhase}`} in ${(0,_reporters_format_js__WEBPACK_IMPORTED_MODULE_7__/* .formatDuration */ .a)(result.durationMs)}\n`);
     out.write(`reports: ${jsonFile}, ${junitFile}\n`);
     if (options.json)
-        process.stdout.write(`${report}\n`);
+        process.stdout.write((0,node_fs__WEBPACK_IMPORTED_MODULE_1__.readFileSync)(jsonFile, 'utf8'));
     process.exitCode = result.result === 'passed' ? 0 : 1;
 }
 await program.parseAsync();
@@ -38334,11 +38332,17 @@ function junitXml(result) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E: () => (/* binding */ reportOf)
+/* harmony export */   Rs: () => (/* binding */ reportPaths),
+/* harmony export */   u5: () => (/* binding */ writeReport)
 /* harmony export */ });
-/* unused harmony export writeReport */
+/* unused harmony export reportOf */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
+/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _sandbox_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6004);
+
+
 
 /** The JSON report: every phase with status, duration, commands, exit codes and trimmed output. */
 function reportOf(result, inputs) {
@@ -38362,8 +38366,15 @@ function reportOf(result, inputs) {
         phases: result.phases
     };
 }
+/** Where a run's JSON and JUnit reports go by default: beside the sandboxes, named by the run. */
+function reportPaths(runId) {
+    return {
+        json: node_path__WEBPACK_IMPORTED_MODULE_1___default().join((0,_sandbox_js__WEBPACK_IMPORTED_MODULE_2__/* .tempParent */ .RF)(), `ktx-smoke-report-${runId}.json`),
+        junit: node_path__WEBPACK_IMPORTED_MODULE_1___default().join((0,_sandbox_js__WEBPACK_IMPORTED_MODULE_2__/* .tempParent */ .RF)(), `ktx-smoke-junit-${runId}.xml`)
+    };
+}
 function writeReport(file, result, inputs) {
-    writeFileSync(file, `${JSON.stringify(reportOf(result, inputs), null, 2)}\n`);
+    (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.writeFileSync)(file, `${JSON.stringify(reportOf(result, inputs), null, 2)}\n`);
 }
 
 

@@ -35387,11 +35387,11 @@ __nccwpck_require__.d(__webpack_exports__, {
 var lib_core = __nccwpck_require__(3838);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
@@ -38235,6 +38235,8 @@ function outputsOf(result, reports) {
 
 ;// CONCATENATED MODULE: ./src/reporters/report.ts
 
+
+
 /** The JSON report: every phase with status, duration, commands, exit codes and trimmed output. */
 function reportOf(result, inputs) {
     const f = result.facts;
@@ -38255,6 +38257,13 @@ function reportOf(result, inputs) {
         runtimeFeatures: f.features ?? [],
         daemonUrl: f.daemon?.url ?? null,
         phases: result.phases
+    };
+}
+/** Where a run's JSON and JUnit reports go by default: beside the sandboxes, named by the run. */
+function reportPaths(runId) {
+    return {
+        json: external_node_path_default().join(tempParent(), `ktx-smoke-report-${runId}.json`),
+        junit: external_node_path_default().join(tempParent(), `ktx-smoke-junit-${runId}.xml`)
     };
 }
 function writeReport(file, result, inputs) {
@@ -38506,8 +38515,6 @@ async function runPhases(ctx, phases, onPhase) {
 
 
 
-
-
 /** Runs a reporter; a failing one becomes a warning and never hides the smoke's result. */
 function safely(what, fn) {
     return Promise.resolve()
@@ -38588,10 +38595,7 @@ async function action_run() {
     if (cache?.used && result.result === 'passed' && !cache.hit && ctx.cacheDirs) {
         state.save(state_STATE.cacheSave, JSON.stringify({ key: cache.key, paths: cachedPaths(ctx.cacheDirs, inputs.packageManager) }));
     }
-    const reports = {
-        json: external_node_path_default().join(tempParent(), `ktx-smoke-report-${ctx.runId}.json`),
-        junit: external_node_path_default().join(tempParent(), `ktx-smoke-junit-${ctx.runId}.xml`)
-    };
+    const reports = reportPaths(ctx.runId);
     await safely('JSON report', () => writeReport(reports.json, result, inputs));
     await safely('JUnit report', () => (0,external_node_fs_.writeFileSync)(reports.junit, junitXml(result)));
     setOutputs(outputsOf(result, reports));

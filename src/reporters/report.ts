@@ -1,4 +1,6 @@
 import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { tempParent } from '../sandbox.js'
 import type { Inputs } from '../inputs.js'
 import type { SmokeResult } from '../smoke.js'
 
@@ -22,6 +24,14 @@ export function reportOf(result: SmokeResult, inputs: Inputs): object {
     runtimeFeatures: f.features ?? [],
     daemonUrl: f.daemon?.url ?? null,
     phases: result.phases
+  }
+}
+
+/** Where a run's JSON and JUnit reports go by default: beside the sandboxes, named by the run. */
+export function reportPaths(runId: string): { json: string; junit: string } {
+  return {
+    json: path.join(tempParent(), `ktx-smoke-report-${runId}.json`),
+    junit: path.join(tempParent(), `ktx-smoke-junit-${runId}.xml`)
   }
 }
 
