@@ -53,9 +53,14 @@ export function createCacheDirs(dirs: CacheDirs): void {
   writeFileSync(path.join(dirs.root, CACHE_MARKER), 'download caches of ktx-smoke-action\n')
 }
 
+/** The package manager's own download cache (npm) or store (pnpm). */
+export function managerCacheDir(dirs: CacheDirs, manager: PackageManager): string {
+  return manager === 'pnpm' ? dirs.pnpmStore : dirs.npm
+}
+
 /** The paths cached for a package manager. */
 export function cachedPaths(dirs: CacheDirs, manager: PackageManager): string[] {
-  return [manager === 'pnpm' ? dirs.pnpmStore : dirs.npm, dirs.uvCache, dirs.uvPython]
+  return [managerCacheDir(dirs, manager), dirs.uvCache, dirs.uvPython]
 }
 
 /** Events whose runs publish: a poisoned cache must not reach them (`cache: auto`). */

@@ -3,7 +3,7 @@ import { actionsCacheClient, type CacheClient } from './cache.js'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { stopDaemon } from './daemon.js'
-import { killTree } from './process.js'
+import { isProcessGone, killTree } from './process.js'
 import { listProcesses, processesMentioning } from './processes.js'
 import { STATE } from './state.js'
 import { refuseRemoval, removeSandbox, rootForms, sandboxAt } from './sandbox.js'
@@ -33,15 +33,19 @@ export async function stopWhatTheRunStarted(root: string, state: (name: string) 
   const pids = new Set(
     [pidOf(state(STATE.daemonPid)), pidOf(state(STATE.secondDaemonPid)), statePid(sandboxAt(root).projectDir)].filter((pid): pid is number => pid !== undefined)
   )
+  // One listing serves both: checking that each pid still is the sandbox's daemon, and finding strays.
+  const listing = await listProcesses()
   for (const pid of pids) {
     try {
-      const done = await stopDaemon(pid, root)
+      const done = await stopDaemon(pid, root, listing)
       if (!done.endsWith('already gone')) lines.push(done)
     } catch (error) {
       lines.push(`could not stop daemon pid ${pid}: ${(error as Error).message}`)
     }
   }
-  const strays = processesMentioning(rootForms(root), await listProcesses()).map(p => p.pid)
+  const strays = processesMentioning(rootForms(root), listing)
+    .map(p => p.pid)
+    .filter(pid => !pids.has(pid) && !isProcessGone(pid))
   for (const pid of strays) killTree(pid, 'SIGKILL')
   if (strays.length > 0) lines.push(`killed ${strays.length} leftover process(es) running from the sandbox: ${strays.join(', ')}`)
   return lines

@@ -12,8 +12,6 @@ import { junitXml } from './reporters/junit.js'
 import { reportPaths, writeReport } from './reporters/report.js'
 import { newContext, runPhases, type PhaseResult, type SmokeLog } from './smoke.js'
 
-const noCache = { isFeatureAvailable: () => false, restoreCache: async () => undefined, saveCache: async () => -1 }
-
 /**
  * The terminal log. On a TTY: one live line per phase (a running marker, then ✓/✗ and the
  * duration); elsewhere plain lines. Command output is not shown; the failing phase's is, at the end.
@@ -113,7 +111,7 @@ async function smoke(tarball: string, options: Options): Promise<void> {
 
   const out = options.json ? process.stderr : process.stdout
   const state = new Map<string, string>()
-  const services = { cache: noCache, event: {}, local: true }
+  const services = { event: {} }
   const ctx = newContext(inputs, terminalLog(out, Boolean(options.verbose)), (k, v) => state.set(k, v), process.cwd(), services)
   out.write(`ktx-smoke: ${inputs.tarball} with ${inputs.packageManager}\n`)
 

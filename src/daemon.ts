@@ -2,7 +2,7 @@ import http from 'node:http'
 import net from 'node:net'
 import { plainLines } from './checks.js'
 import { isProcessGone, killTree, waitFor } from './process.js'
-import { listProcesses, processesMentioning } from './processes.js'
+import { processesMentioning, type ProcessInfo } from './processes.js'
 import { rootForms } from './sandbox.js'
 
 /** The `key: value` lines `start` prints after its message (contract §6). */
@@ -86,14 +86,14 @@ export function portRefuses(url: string, timeoutMs = 1000): Promise<boolean> {
 
 /**
  * Stops a daemon this run started: its process tree, SIGTERM then SIGKILL. It first makes sure
- * the pid still runs something from `sandboxRoot`, so that a pid reused by an unrelated process is
- * never touched. Returns what it did, for the log.
+ * the pid still runs something from `sandboxRoot` (per `listing`, taken just before), so that a pid
+ * reused by an unrelated process is never touched. Returns what it did, for the log.
  */
-export async function stopDaemon(pid: number, sandboxRoot: string): Promise<string> {
+export async function stopDaemon(pid: number, sandboxRoot: string, listing: ProcessInfo[]): Promise<string> {
   if (isProcessGone(pid)) return `daemon pid ${pid} is already gone`
-  const listing = (await listProcesses()).filter(p => p.pid === pid)
-  if (processesMentioning(rootForms(sandboxRoot), listing).length === 0) {
-    return `pid ${pid} no longer runs the sandbox's daemon (${listing[0]?.command ?? 'no command line'}); left alone`
+  const own = listing.filter(p => p.pid === pid)
+  if (processesMentioning(rootForms(sandboxRoot), own).length === 0) {
+    return `pid ${pid} no longer runs the sandbox's daemon (${own[0]?.command ?? 'no command line'}); left alone`
   }
   killTree(pid, 'SIGTERM')
   if (await waitFor(() => isProcessGone(pid), 5000)) return `stopped daemon pid ${pid}`

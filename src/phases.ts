@@ -1,6 +1,6 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs'
 import semver from 'semver'
-import { cachedPaths, cacheDirs, cacheKey, createCacheDirs, decideCache } from './cache.js'
+import { cachedPaths, cacheDirs, cacheKey, createCacheDirs, decideCache, managerCacheDir } from './cache.js'
 import os from 'node:os'
 import path from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
@@ -128,14 +128,28 @@ function placeUv(ctx: SmokeContext, s: PhaseScope, file: string, cliVersion: str
 }
 
 /** Decides on the cache, points the package manager and uv at the owned caches, and restores them. */
-export async function restoreDownloads(
-  ctx: SmokeContext,
-  s: PhaseScope,
-  nodeAbi: string,
-  managerVersion: string,
-  available: Promise<boolean> | undefined = undefined
-): Promise<void> {
+export async function restoreDownloads(ctx: SmokeContext, s: PhaseScope, nodeAbi: string, managerVersion: string): Promise<void> {
   const { inputs, services } = ctx
+  if (inputs.cache === 'false') {
+    ctx.facts.cache = { used: false, key: '', hit: false, reason: 'cache is false' }
+    return
+  }
+  const dirs = cacheDirs()
+  createCacheDirs(dirs)
+  ctx.cacheDirs = dirs
+  const service = services.cache
+  if (!service) {
+    ctx.facts.cache = { used: false, key: '', hit: false, reason: `a local run: downloads stay in ${dirs.root} between runs` }
+    s.note(`cache: ${ctx.facts.cache.reason}`)
+    return
+  }
+  const decision = await decideCache(inputs.cache, services.event, () => service.isFeatureAvailable())
+  if (!decision.use) {
+    ctx.facts.cache = { used: false, key: '', hit: false, reason: decision.reason }
+    if (decision.warn) s.warn(`cache: ${decision.reason}`)
+    else s.note(`cache: not used: ${decision.reason}`)
+    return
+  }
   const tarball = ctx.facts.tarball!
   const { key, restorePrefix } = cacheKey({
     platform: process.platform,
@@ -147,29 +161,10 @@ export async function restoreDownloads(
     wheelSha256: tarball.assetManifest?.wheel?.sha256,
     features: inputs.features
   })
-  if (inputs.cache === 'false') {
-    ctx.facts.cache = { used: false, key: '', hit: false, reason: 'cache is false' }
-    return
-  }
-  const dirs = cacheDirs()
-  createCacheDirs(dirs)
-  ctx.cacheDirs = dirs
-  if (services.local) {
-    ctx.facts.cache = { used: false, key: '', hit: false, reason: `a local run: downloads stay in ${dirs.root} between runs` }
-    s.note(`cache: ${ctx.facts.cache.reason}`)
-    return
-  }
-  const decision = await decideCache(inputs.cache, services.event, () => available ?? services.cache.isFeatureAvailable())
-  if (!decision.use) {
-    ctx.facts.cache = { used: false, key: '', hit: false, reason: decision.reason }
-    if (decision.warn) s.warn(`cache: ${decision.reason}`)
-    else s.note(`cache: not used: ${decision.reason}`)
-    return
-  }
   const paths = cachedPaths(dirs, inputs.packageManager)
   let restoredKey: string | undefined
   try {
-    restoredKey = await services.cache.restoreCache(paths, key, [restorePrefix])
+    restoredKey = await service.restoreCache(paths, key, [restorePrefix])
   } catch (error) {
     s.warn(`cache: restore failed, continuing without it: ${(error as Error).message}`)
   }
@@ -197,9 +192,6 @@ export const PHASES: Phase[] = [
       ctx.facts.tarball = tarball
       s.note(`tarball: ${file} (${tarball.name}@${tarball.version})`)
       const uvBinary = ctx.inputs.uvBinary ? resolveUvBinary(ctx.inputs.uvBinary, ctx.workspace) : undefined
-      // Ask for the cache service now: loading its client overlaps with the checks below.
-      const cacheAvailable = ctx.inputs.cache === 'false' || ctx.services.local ? undefined : Promise.resolve(ctx.services.cache.isFeatureAvailable())
-      cacheAvailable?.catch(() => undefined)
       const node = await checkNode(tarball, s)
       const manager = await findPackageManager(ctx.inputs.packageManager, s)
       const sandbox = createSandbox(ctx.runId)
@@ -209,8 +201,8 @@ export const PHASES: Phase[] = [
       ctx.facts.runtimeRoot = sandbox.runtimeRoot
       ctx.defaultRootMark = defaultRootMark(tarball.version)
       if (uvBinary) placeUv(ctx, s, uvBinary, tarball.version)
-      await restoreDownloads(ctx, s, node.abi, manager.version, cacheAvailable)
-      const cacheDir = ctx.cacheDirs && (ctx.inputs.packageManager === 'pnpm' ? ctx.cacheDirs.pnpmStore : ctx.cacheDirs.npm)
+      await restoreDownloads(ctx, s, node.abi, manager.version)
+      const cacheDir = ctx.cacheDirs && managerCacheDir(ctx.cacheDirs, ctx.inputs.packageManager)
       ctx.ktxBin = await installTarball(ctx.inputs.packageManager, manager.path, tarball, sandbox, ctx.inputs.installTimeoutSec, s, cacheDir)
     }
   },

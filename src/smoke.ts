@@ -126,10 +126,9 @@ export interface SmokeContext {
 }
 
 export interface Services {
-  cache: CacheClient
+  /** The cache service; none on a local run (ktx-smoke), where the owned caches persist in the temp dir. */
+  cache?: CacheClient
   event: { name?: string; ref?: string }
-  /** A local run (ktx-smoke): the owned download caches persist in the temp dir, no cache service. */
-  local?: boolean
 }
 
 export interface Phase {

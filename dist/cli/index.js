@@ -35379,6 +35379,7 @@ module.exports.element = module.exports.Element = element;
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   D7: () => (/* binding */ cacheDirs),
+/* harmony export */   Dh: () => (/* binding */ managerCacheDir),
 /* harmony export */   hm: () => (/* binding */ cachedPaths),
 /* harmony export */   k$: () => (/* binding */ cacheKey),
 /* harmony export */   vl: () => (/* binding */ createCacheDirs),
@@ -35421,9 +35422,13 @@ function createCacheDirs(dirs) {
         (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.mkdirSync)(dir, { recursive: true });
     (0,node_fs__WEBPACK_IMPORTED_MODULE_1__.writeFileSync)(node_path__WEBPACK_IMPORTED_MODULE_2___default().join(dirs.root, CACHE_MARKER), 'download caches of ktx-smoke-action\n');
 }
+/** The package manager's own download cache (npm) or store (pnpm). */
+function managerCacheDir(dirs, manager) {
+    return manager === 'pnpm' ? dirs.pnpmStore : dirs.npm;
+}
 /** The paths cached for a package manager. */
 function cachedPaths(dirs, manager) {
-    return [manager === 'pnpm' ? dirs.pnpmStore : dirs.npm, dirs.uvCache, dirs.uvPython];
+    return [managerCacheDir(dirs, manager), dirs.uvCache, dirs.uvPython];
 }
 /** Events whose runs publish: a poisoned cache must not reach them (`cache: auto`). */
 const UNTRUSTED_FOR_CACHE = ['release', 'pull_request_target', 'workflow_run'];
@@ -35656,9 +35661,11 @@ function statePid(projectDir) {
 async function stopWhatTheRunStarted(root, state) {
     const lines = [];
     const pids = new Set([pidOf(state(_state_js__WEBPACK_IMPORTED_MODULE_7__/* .STATE */ .c.daemonPid)), pidOf(state(_state_js__WEBPACK_IMPORTED_MODULE_7__/* .STATE */ .c.secondDaemonPid)), statePid((0,_sandbox_js__WEBPACK_IMPORTED_MODULE_8__/* .sandboxAt */ .HR)(root).projectDir)].filter((pid) => pid !== undefined));
+    // One listing serves both: checking that each pid still is the sandbox's daemon, and finding strays.
+    const listing = await (0,_processes_js__WEBPACK_IMPORTED_MODULE_6__/* .listProcesses */ .O3)();
     for (const pid of pids) {
         try {
-            const done = await (0,_daemon_js__WEBPACK_IMPORTED_MODULE_4__/* .stopDaemon */ .ZI)(pid, root);
+            const done = await (0,_daemon_js__WEBPACK_IMPORTED_MODULE_4__/* .stopDaemon */ .ZI)(pid, root, listing);
             if (!done.endsWith('already gone'))
                 lines.push(done);
         }
@@ -35666,7 +35673,9 @@ async function stopWhatTheRunStarted(root, state) {
             lines.push(`could not stop daemon pid ${pid}: ${error.message}`);
         }
     }
-    const strays = (0,_processes_js__WEBPACK_IMPORTED_MODULE_6__/* .processesMentioning */ ._0)((0,_sandbox_js__WEBPACK_IMPORTED_MODULE_8__/* .rootForms */ .wf)(root), await (0,_processes_js__WEBPACK_IMPORTED_MODULE_6__/* .listProcesses */ .O3)()).map(p => p.pid);
+    const strays = (0,_processes_js__WEBPACK_IMPORTED_MODULE_6__/* .processesMentioning */ ._0)((0,_sandbox_js__WEBPACK_IMPORTED_MODULE_8__/* .rootForms */ .wf)(root), listing)
+        .map(p => p.pid)
+        .filter(pid => !pids.has(pid) && !(0,_process_js__WEBPACK_IMPORTED_MODULE_5__/* .isProcessGone */ .DJ)(pid));
     for (const pid of strays)
         (0,_process_js__WEBPACK_IMPORTED_MODULE_5__/* .killTree */ .TP)(pid, 'SIGKILL');
     if (strays.length > 0)
@@ -35759,7 +35768,6 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
-const noCache = { isFeatureAvailable: () => false, restoreCache: async () => undefined, saveCache: async () => -1 };
 /**
  * The terminal log. On a TTY: one live line per phase (a running marker, then ✓/✗ and the
  * duration); elsewhere plain lines. Command output is not shown; the failing phase's is, at the end.
@@ -35846,7 +35854,7 @@ async function smoke(tarball, options) {
     }
     const out = options.json ? process.stderr : process.stdout;
     const state = new Map();
-    const services = { cache: noCache, event: {}, local: true };
+    const services = { event: {} };
     const ctx = (0,_smoke_js__WEBPACK_IMPORTED_MODULE_10__/* .newContext */ .CA)(inputs, terminalLog(out, Boolean(options.verbose)), (k, v) => state.set(k, v), process.cwd(), services);
     out.write(`ktx-smoke: ${inputs.tarball} with ${inputs.packageManager}\n`);
     const cleanUp = async () => {
@@ -35989,15 +35997,15 @@ function portRefuses(url, timeoutMs = 1000) {
 }
 /**
  * Stops a daemon this run started: its process tree, SIGTERM then SIGKILL. It first makes sure
- * the pid still runs something from `sandboxRoot`, so that a pid reused by an unrelated process is
- * never touched. Returns what it did, for the log.
+ * the pid still runs something from `sandboxRoot` (per `listing`, taken just before), so that a pid
+ * reused by an unrelated process is never touched. Returns what it did, for the log.
  */
-async function stopDaemon(pid, sandboxRoot) {
+async function stopDaemon(pid, sandboxRoot, listing) {
     if ((0,_process_js__WEBPACK_IMPORTED_MODULE_3__/* .isProcessGone */ .DJ)(pid))
         return `daemon pid ${pid} is already gone`;
-    const listing = (await (0,_processes_js__WEBPACK_IMPORTED_MODULE_4__/* .listProcesses */ .O3)()).filter(p => p.pid === pid);
-    if ((0,_processes_js__WEBPACK_IMPORTED_MODULE_4__/* .processesMentioning */ ._0)((0,_sandbox_js__WEBPACK_IMPORTED_MODULE_5__/* .rootForms */ .wf)(sandboxRoot), listing).length === 0) {
-        return `pid ${pid} no longer runs the sandbox's daemon (${listing[0]?.command ?? 'no command line'}); left alone`;
+    const own = listing.filter(p => p.pid === pid);
+    if ((0,_processes_js__WEBPACK_IMPORTED_MODULE_4__/* .processesMentioning */ ._0)((0,_sandbox_js__WEBPACK_IMPORTED_MODULE_5__/* .rootForms */ .wf)(sandboxRoot), own).length === 0) {
+        return `pid ${pid} no longer runs the sandbox's daemon (${own[0]?.command ?? 'no command line'}); left alone`;
     }
     (0,_process_js__WEBPACK_IMPORTED_MODULE_3__/* .killTree */ .TP)(pid, 'SIGTERM');
     if (await (0,_process_js__WEBPACK_IMPORTED_MODULE_3__/* .waitFor */ .fm)(() => (0,_process_js__WEBPACK_IMPORTED_MODULE_3__/* .isProcessGone */ .DJ)(pid), 5000))
@@ -37619,8 +37627,30 @@ function placeUv(ctx, s, file, cliVersion) {
     s.note(`uv-binary: ${file} placed at ${target}${managed ? ` (the managed uv ${managed.uvVersion} of ktx ${managed.since}+)` : ' (first on PATH, where releases before 0.12 look)'}`);
 }
 /** Decides on the cache, points the package manager and uv at the owned caches, and restores them. */
-async function restoreDownloads(ctx, s, nodeAbi, managerVersion, available = undefined) {
+async function restoreDownloads(ctx, s, nodeAbi, managerVersion) {
     const { inputs, services } = ctx;
+    if (inputs.cache === 'false') {
+        ctx.facts.cache = { used: false, key: '', hit: false, reason: 'cache is false' };
+        return;
+    }
+    const dirs = (0,cache/* cacheDirs */.D7)();
+    (0,cache/* createCacheDirs */.vl)(dirs);
+    ctx.cacheDirs = dirs;
+    const service = services.cache;
+    if (!service) {
+        ctx.facts.cache = { used: false, key: '', hit: false, reason: `a local run: downloads stay in ${dirs.root} between runs` };
+        s.note(`cache: ${ctx.facts.cache.reason}`);
+        return;
+    }
+    const decision = await (0,cache/* decideCache */.xk)(inputs.cache, services.event, () => service.isFeatureAvailable());
+    if (!decision.use) {
+        ctx.facts.cache = { used: false, key: '', hit: false, reason: decision.reason };
+        if (decision.warn)
+            s.warn(`cache: ${decision.reason}`);
+        else
+            s.note(`cache: not used: ${decision.reason}`);
+        return;
+    }
     const tarball = ctx.facts.tarball;
     const { key, restorePrefix } = (0,cache/* cacheKey */.k$)({
         platform: process.platform,
@@ -37632,31 +37662,10 @@ async function restoreDownloads(ctx, s, nodeAbi, managerVersion, available = und
         wheelSha256: tarball.assetManifest?.wheel?.sha256,
         features: inputs.features
     });
-    if (inputs.cache === 'false') {
-        ctx.facts.cache = { used: false, key: '', hit: false, reason: 'cache is false' };
-        return;
-    }
-    const dirs = (0,cache/* cacheDirs */.D7)();
-    (0,cache/* createCacheDirs */.vl)(dirs);
-    ctx.cacheDirs = dirs;
-    if (services.local) {
-        ctx.facts.cache = { used: false, key: '', hit: false, reason: `a local run: downloads stay in ${dirs.root} between runs` };
-        s.note(`cache: ${ctx.facts.cache.reason}`);
-        return;
-    }
-    const decision = await (0,cache/* decideCache */.xk)(inputs.cache, services.event, () => available ?? services.cache.isFeatureAvailable());
-    if (!decision.use) {
-        ctx.facts.cache = { used: false, key: '', hit: false, reason: decision.reason };
-        if (decision.warn)
-            s.warn(`cache: ${decision.reason}`);
-        else
-            s.note(`cache: not used: ${decision.reason}`);
-        return;
-    }
     const paths = (0,cache/* cachedPaths */.hm)(dirs, inputs.packageManager);
     let restoredKey;
     try {
-        restoredKey = await services.cache.restoreCache(paths, key, [restorePrefix]);
+        restoredKey = await service.restoreCache(paths, key, [restorePrefix]);
     }
     catch (error) {
         s.warn(`cache: restore failed, continuing without it: ${error.message}`);
@@ -37682,9 +37691,6 @@ const PHASES = [
             ctx.facts.tarball = tarball;
             s.note(`tarball: ${file} (${tarball.name}@${tarball.version})`);
             const uvBinary = ctx.inputs.uvBinary ? resolveUvBinary(ctx.inputs.uvBinary, ctx.workspace) : undefined;
-            // Ask for the cache service now: loading its client overlaps with the checks below.
-            const cacheAvailable = ctx.inputs.cache === 'false' || ctx.services.local ? undefined : Promise.resolve(ctx.services.cache.isFeatureAvailable());
-            cacheAvailable?.catch(() => undefined);
             const node = await (0,install/* checkNode */.Ps)(tarball, s);
             const manager = await (0,install/* findPackageManager */.Lr)(ctx.inputs.packageManager, s);
             const sandbox = (0,src_sandbox/* createSandbox */._i)(ctx.runId);
@@ -37695,8 +37701,8 @@ const PHASES = [
             ctx.defaultRootMark = defaultRootMark(tarball.version);
             if (uvBinary)
                 placeUv(ctx, s, uvBinary, tarball.version);
-            await restoreDownloads(ctx, s, node.abi, manager.version, cacheAvailable);
-            const cacheDir = ctx.cacheDirs && (ctx.inputs.packageManager === 'pnpm' ? ctx.cacheDirs.pnpmStore : ctx.cacheDirs.npm);
+            await restoreDownloads(ctx, s, node.abi, manager.version);
+            const cacheDir = ctx.cacheDirs && (0,cache/* managerCacheDir */.Dh)(ctx.cacheDirs, ctx.inputs.packageManager);
             ctx.ktxBin = await (0,install/* installTarball */.eZ)(ctx.inputs.packageManager, manager.path, tarball, sandbox, ctx.inputs.installTimeoutSec, s, cacheDir);
         }
     },

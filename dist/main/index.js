@@ -35506,9 +35506,13 @@ function createCacheDirs(dirs) {
         (0,external_node_fs_.mkdirSync)(dir, { recursive: true });
     (0,external_node_fs_.writeFileSync)(external_node_path_default().join(dirs.root, CACHE_MARKER), 'download caches of ktx-smoke-action\n');
 }
+/** The package manager's own download cache (npm) or store (pnpm). */
+function managerCacheDir(dirs, manager) {
+    return manager === 'pnpm' ? dirs.pnpmStore : dirs.npm;
+}
 /** The paths cached for a package manager. */
 function cachedPaths(dirs, manager) {
-    return [manager === 'pnpm' ? dirs.pnpmStore : dirs.npm, dirs.uvCache, dirs.uvPython];
+    return [managerCacheDir(dirs, manager), dirs.uvCache, dirs.uvPython];
 }
 /** Events whose runs publish: a poisoned cache must not reach them (`cache: auto`). */
 const UNTRUSTED_FOR_CACHE = ['release', 'pull_request_target', 'workflow_run'];
@@ -36061,15 +36065,15 @@ function portRefuses(url, timeoutMs = 1000) {
 }
 /**
  * Stops a daemon this run started: its process tree, SIGTERM then SIGKILL. It first makes sure
- * the pid still runs something from `sandboxRoot`, so that a pid reused by an unrelated process is
- * never touched. Returns what it did, for the log.
+ * the pid still runs something from `sandboxRoot` (per `listing`, taken just before), so that a pid
+ * reused by an unrelated process is never touched. Returns what it did, for the log.
  */
-async function stopDaemon(pid, sandboxRoot) {
+async function stopDaemon(pid, sandboxRoot, listing) {
     if (isProcessGone(pid))
         return `daemon pid ${pid} is already gone`;
-    const listing = (await listProcesses()).filter(p => p.pid === pid);
-    if (processesMentioning(rootForms(sandboxRoot), listing).length === 0) {
-        return `pid ${pid} no longer runs the sandbox's daemon (${listing[0]?.command ?? 'no command line'}); left alone`;
+    const own = listing.filter(p => p.pid === pid);
+    if (processesMentioning(rootForms(sandboxRoot), own).length === 0) {
+        return `pid ${pid} no longer runs the sandbox's daemon (${own[0]?.command ?? 'no command line'}); left alone`;
     }
     killTree(pid, 'SIGTERM');
     if (await waitFor(() => isProcessGone(pid), 5000))
@@ -36125,9 +36129,11 @@ function statePid(projectDir) {
 async function stopWhatTheRunStarted(root, state) {
     const lines = [];
     const pids = new Set([pidOf(state(state_STATE.daemonPid)), pidOf(state(state_STATE.secondDaemonPid)), statePid(sandboxAt(root).projectDir)].filter((pid) => pid !== undefined));
+    // One listing serves both: checking that each pid still is the sandbox's daemon, and finding strays.
+    const listing = await listProcesses();
     for (const pid of pids) {
         try {
-            const done = await stopDaemon(pid, root);
+            const done = await stopDaemon(pid, root, listing);
             if (!done.endsWith('already gone'))
                 lines.push(done);
         }
@@ -36135,7 +36141,9 @@ async function stopWhatTheRunStarted(root, state) {
             lines.push(`could not stop daemon pid ${pid}: ${error.message}`);
         }
     }
-    const strays = processesMentioning(rootForms(root), await listProcesses()).map(p => p.pid);
+    const strays = processesMentioning(rootForms(root), listing)
+        .map(p => p.pid)
+        .filter(pid => !pids.has(pid) && !isProcessGone(pid));
     for (const pid of strays)
         killTree(pid, 'SIGKILL');
     if (strays.length > 0)
@@ -37734,8 +37742,30 @@ function placeUv(ctx, s, file, cliVersion) {
     s.note(`uv-binary: ${file} placed at ${target}${managed ? ` (the managed uv ${managed.uvVersion} of ktx ${managed.since}+)` : ' (first on PATH, where releases before 0.12 look)'}`);
 }
 /** Decides on the cache, points the package manager and uv at the owned caches, and restores them. */
-async function restoreDownloads(ctx, s, nodeAbi, managerVersion, available = undefined) {
+async function restoreDownloads(ctx, s, nodeAbi, managerVersion) {
     const { inputs, services } = ctx;
+    if (inputs.cache === 'false') {
+        ctx.facts.cache = { used: false, key: '', hit: false, reason: 'cache is false' };
+        return;
+    }
+    const dirs = cacheDirs();
+    createCacheDirs(dirs);
+    ctx.cacheDirs = dirs;
+    const service = services.cache;
+    if (!service) {
+        ctx.facts.cache = { used: false, key: '', hit: false, reason: `a local run: downloads stay in ${dirs.root} between runs` };
+        s.note(`cache: ${ctx.facts.cache.reason}`);
+        return;
+    }
+    const decision = await decideCache(inputs.cache, services.event, () => service.isFeatureAvailable());
+    if (!decision.use) {
+        ctx.facts.cache = { used: false, key: '', hit: false, reason: decision.reason };
+        if (decision.warn)
+            s.warn(`cache: ${decision.reason}`);
+        else
+            s.note(`cache: not used: ${decision.reason}`);
+        return;
+    }
     const tarball = ctx.facts.tarball;
     const { key, restorePrefix } = cacheKey({
         platform: process.platform,
@@ -37747,31 +37777,10 @@ async function restoreDownloads(ctx, s, nodeAbi, managerVersion, available = und
         wheelSha256: tarball.assetManifest?.wheel?.sha256,
         features: inputs.features
     });
-    if (inputs.cache === 'false') {
-        ctx.facts.cache = { used: false, key: '', hit: false, reason: 'cache is false' };
-        return;
-    }
-    const dirs = cacheDirs();
-    createCacheDirs(dirs);
-    ctx.cacheDirs = dirs;
-    if (services.local) {
-        ctx.facts.cache = { used: false, key: '', hit: false, reason: `a local run: downloads stay in ${dirs.root} between runs` };
-        s.note(`cache: ${ctx.facts.cache.reason}`);
-        return;
-    }
-    const decision = await decideCache(inputs.cache, services.event, () => available ?? services.cache.isFeatureAvailable());
-    if (!decision.use) {
-        ctx.facts.cache = { used: false, key: '', hit: false, reason: decision.reason };
-        if (decision.warn)
-            s.warn(`cache: ${decision.reason}`);
-        else
-            s.note(`cache: not used: ${decision.reason}`);
-        return;
-    }
     const paths = cachedPaths(dirs, inputs.packageManager);
     let restoredKey;
     try {
-        restoredKey = await services.cache.restoreCache(paths, key, [restorePrefix]);
+        restoredKey = await service.restoreCache(paths, key, [restorePrefix]);
     }
     catch (error) {
         s.warn(`cache: restore failed, continuing without it: ${error.message}`);
@@ -37797,9 +37806,6 @@ const PHASES = [
             ctx.facts.tarball = tarball;
             s.note(`tarball: ${file} (${tarball.name}@${tarball.version})`);
             const uvBinary = ctx.inputs.uvBinary ? resolveUvBinary(ctx.inputs.uvBinary, ctx.workspace) : undefined;
-            // Ask for the cache service now: loading its client overlaps with the checks below.
-            const cacheAvailable = ctx.inputs.cache === 'false' || ctx.services.local ? undefined : Promise.resolve(ctx.services.cache.isFeatureAvailable());
-            cacheAvailable?.catch(() => undefined);
             const node = await checkNode(tarball, s);
             const manager = await findPackageManager(ctx.inputs.packageManager, s);
             const sandbox = createSandbox(ctx.runId);
@@ -37810,8 +37816,8 @@ const PHASES = [
             ctx.defaultRootMark = defaultRootMark(tarball.version);
             if (uvBinary)
                 placeUv(ctx, s, uvBinary, tarball.version);
-            await restoreDownloads(ctx, s, node.abi, manager.version, cacheAvailable);
-            const cacheDir = ctx.cacheDirs && (ctx.inputs.packageManager === 'pnpm' ? ctx.cacheDirs.pnpmStore : ctx.cacheDirs.npm);
+            await restoreDownloads(ctx, s, node.abi, manager.version);
+            const cacheDir = ctx.cacheDirs && managerCacheDir(ctx.cacheDirs, ctx.inputs.packageManager);
             ctx.ktxBin = await installTarball(ctx.inputs.packageManager, manager.path, tarball, sandbox, ctx.inputs.installTimeoutSec, s, cacheDir);
         }
     },

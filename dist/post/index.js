@@ -28504,9 +28504,13 @@ function createCacheDirs(dirs) {
         mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dirs.root, CACHE_MARKER), 'download caches of ktx-smoke-action\n');
 }
+/** The package manager's own download cache (npm) or store (pnpm). */
+function managerCacheDir(dirs, manager) {
+    return manager === 'pnpm' ? dirs.pnpmStore : dirs.npm;
+}
 /** The paths cached for a package manager. */
 function cachedPaths(dirs, manager) {
-    return [manager === 'pnpm' ? dirs.pnpmStore : dirs.npm, dirs.uvCache, dirs.uvPython];
+    return [managerCacheDir(dirs, manager), dirs.uvCache, dirs.uvPython];
 }
 /** Events whose runs publish: a poisoned cache must not reach them (`cache: auto`). */
 const UNTRUSTED_FOR_CACHE = (/* unused pure expression or super */ null && (['release', 'pull_request_target', 'workflow_run']));
@@ -29014,15 +29018,15 @@ function portRefuses(url, timeoutMs = 1000) {
 }
 /**
  * Stops a daemon this run started: its process tree, SIGTERM then SIGKILL. It first makes sure
- * the pid still runs something from `sandboxRoot`, so that a pid reused by an unrelated process is
- * never touched. Returns what it did, for the log.
+ * the pid still runs something from `sandboxRoot` (per `listing`, taken just before), so that a pid
+ * reused by an unrelated process is never touched. Returns what it did, for the log.
  */
-async function stopDaemon(pid, sandboxRoot) {
+async function stopDaemon(pid, sandboxRoot, listing) {
     if (isProcessGone(pid))
         return `daemon pid ${pid} is already gone`;
-    const listing = (await listProcesses()).filter(p => p.pid === pid);
-    if (processesMentioning(rootForms(sandboxRoot), listing).length === 0) {
-        return `pid ${pid} no longer runs the sandbox's daemon (${listing[0]?.command ?? 'no command line'}); left alone`;
+    const own = listing.filter(p => p.pid === pid);
+    if (processesMentioning(rootForms(sandboxRoot), own).length === 0) {
+        return `pid ${pid} no longer runs the sandbox's daemon (${own[0]?.command ?? 'no command line'}); left alone`;
     }
     killTree(pid, 'SIGTERM');
     if (await waitFor(() => isProcessGone(pid), 5000))
@@ -29078,9 +29082,11 @@ function statePid(projectDir) {
 async function stopWhatTheRunStarted(root, state) {
     const lines = [];
     const pids = new Set([pidOf(state(STATE.daemonPid)), pidOf(state(STATE.secondDaemonPid)), statePid(sandboxAt(root).projectDir)].filter((pid) => pid !== undefined));
+    // One listing serves both: checking that each pid still is the sandbox's daemon, and finding strays.
+    const listing = await listProcesses();
     for (const pid of pids) {
         try {
-            const done = await stopDaemon(pid, root);
+            const done = await stopDaemon(pid, root, listing);
             if (!done.endsWith('already gone'))
                 lines.push(done);
         }
@@ -29088,7 +29094,9 @@ async function stopWhatTheRunStarted(root, state) {
             lines.push(`could not stop daemon pid ${pid}: ${error.message}`);
         }
     }
-    const strays = processesMentioning(rootForms(root), await listProcesses()).map(p => p.pid);
+    const strays = processesMentioning(rootForms(root), listing)
+        .map(p => p.pid)
+        .filter(pid => !pids.has(pid) && !isProcessGone(pid));
     for (const pid of strays)
         killTree(pid, 'SIGKILL');
     if (strays.length > 0)
