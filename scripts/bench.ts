@@ -3,17 +3,19 @@
 //      phases the way the ktx repo's own smoke does: every command through `pnpm exec ktx …`;
 //   2. the action's overhead: the main step's wall time minus the install and the ktx commands'
 //      own times, from its JSON report;
-//   3. a warm run (package and uv caches pre-seeded in the action's cache paths) against a cold one.
+//   3. a warm run (package and uv caches pre-seeded in the action's cache paths) against a cold one;
+//   4. reading 200 MB of a command's output (capped head and tail) against writing it to /dev/null.
 // The example tarball depends on better-sqlite3 12 like ktx 0.12; where no prebuilt binary can be
 // fetched (as here) it compiles, and the pnpm store's side-effects cache carries the build.
-// Targets: overhead ≤ 10 % of wall, action ≤ 0.7 × baseline, warm ≤ 0.6 × cold.
+// Targets: overhead ≤ 10 % of wall, action ≤ 0.7 × baseline, warm ≤ 0.6 × cold, capture ≤ 3 × writing.
 //   BENCH_RUNS=5 (runs per side), BENCH_MANAGER=pnpm (the package manager of both sides).
 import { spawnSync } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ADMIN, ORDERS_YAML, slQuery } from '../src/generations.js'
-import { KTX_ENV } from '../src/smoke.js'
+import { KTX_ENV } from '../src/env.js'
+import { runCommand } from '../src/process.js'
 import { writeWarehouse } from '../src/warehouse.js'
 import { EXAMPLE, packFixture } from './lib/fixture.js'
 import { nativeBuildEnv, nodeBinary } from './lib/node.js'
@@ -24,7 +26,19 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5)
 const MANAGER = process.env.BENCH_MANAGER ?? 'pnpm'
 const WORK = path.join(CACHE, 'bench')
 const SEED = path.join(WORK, `seed-${MANAGER}`)
-const TARGETS = { overhead: 0.1, baseline: 0.7, warm: 0.6 }
+const TARGETS = { overhead: 0.1, baseline: 0.7, warm: 0.6, capture: 3 }
+
+/** 200 MB on stdout: how long the action takes to read it, and how long the writer takes alone. */
+async function captureRun(): Promise<{ captureMs: number; writeMs: number }> {
+  const size = 200 * 1024 * 1024
+  const writer = `const b = Buffer.alloc(65536, 'y'); let left = ${size}; (function w() { while (left > 0) { left -= b.length; if (!process.stdout.write(b)) return process.stdout.once('drain', w) } })()`
+  const node = process.execPath
+  const spec = { cwd: REPO, env: process.env, timeoutMs: 600_000 }
+  const write = await runCommand({ ...spec, file: '/bin/sh', args: ['-c', `"${node}" -e "${writer}" > /dev/null`] })
+  const capture = await runCommand({ ...spec, file: node, args: ['-e', writer] })
+  if (write.exitCode !== 0 || capture.exitCode !== 0) throw new Error(`the 200 MB writer failed: ${write.stderr}${capture.stderr}`)
+  return { captureMs: capture.durationMs, writeMs: write.durationMs }
+}
 
 interface Report {
   phases: { name: string; commands: { command: string; durationMs: number }[] }[]
@@ -63,6 +77,8 @@ async function baselineRun(tarball: string): Promise<number> {
   const node24 = nodeBinary(24)
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    // The same native-build environment the action runs get: better-sqlite3 12 compiles against Node 24's headers.
+    ...nativeBuildEnv(24),
     ...KTX_ENV,
     KTX_RUNTIME_ROOT: runtimeRoot,
     PATH: `${path.dirname(node24)}${path.delimiter}${process.env.PATH}`
@@ -71,7 +87,9 @@ async function baselineRun(tarball: string): Promise<number> {
   const pnpm = path.join(REPO, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs')
   const sh = (args: string[], cwd = root): void => {
     const r = spawnSync(node24, [pnpm, ...args], { cwd, env, encoding: 'utf8' })
-    if (r.status !== 0 && !(args[2] === 'admin' && args[4] === 'status')) throw new Error(`baseline: pnpm ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
+    if (r.status !== 0 && !(args[2] === 'admin' && args[4] === 'status')) {
+      throw new Error(`baseline: pnpm ${args.join(' ')} exited ${r.status}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`)
+    }
   }
   const started = Date.now()
   writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'baseline', private: true, dependencies: { '@kaelio/ktx': `file:${tarball}` } }))
@@ -138,6 +156,10 @@ async function main(): Promise<void> {
     process.stdout.write(`  run ${i + 1}/${RUNS} done\n`)
   }
 
+  const captures: Awaited<ReturnType<typeof captureRun>>[] = []
+  for (let i = 0; i < RUNS; i++) captures.push(await captureRun())
+  const captureRatio = median(captures.map(c => c.captureMs / c.writeMs))
+
   const wall = median(action.map(r => r.wallMs))
   const overhead = median(action.map(r => r.overheadMs / r.wallMs))
   const rows: [string, string, string, string, boolean][] = [
@@ -161,6 +183,13 @@ async function main(): Promise<void> {
       `${seconds(median(warm))} vs ${seconds(median(cold))}`,
       `≤ ${TARGETS.warm}`,
       median(warm) / median(cold) <= TARGETS.warm
+    ],
+    [
+      'reading 200 MB of output / writing it',
+      captureRatio.toFixed(2),
+      `${seconds(median(captures.map(c => c.captureMs)))} vs ${seconds(median(captures.map(c => c.writeMs)))}`,
+      `≤ ${TARGETS.capture}`,
+      captureRatio <= TARGETS.capture
     ]
   ]
   console.log('\n| measure | value | medians | target | met |\n|---|---|---|---|---|')

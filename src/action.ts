@@ -10,7 +10,7 @@ import { actionLog } from './reporters/log.js'
 import { outputsBeforeAnyPhase, outputsOf } from './reporters/outputs.js'
 import { reportPaths, writeReport } from './reporters/report.js'
 import { summaryMarkdown } from './reporters/summary.js'
-import { newContext, runPhases, type PhaseName, type SmokeResult } from './smoke.js'
+import { newContext, runPhases, type SmokeResult } from './smoke.js'
 import { STATE } from './state.js'
 
 /** Runs a reporter; a failing one becomes a warning and never hides the smoke's result. */
@@ -71,23 +71,24 @@ export async function run(): Promise<number> {
   state.save(STATE.runId, ctx.runId)
   state.save(STATE.keepSandbox, String(inputs.keepSandbox))
 
-  let current: PhaseName | undefined
+  // A cancelled run stops its command and its daemon itself and still reports; a second signal ends it at once.
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (ctx.cancellation.signal) process.exit(1)
+    core.info(`${signal}: cancelling during phase ${ctx.phase ?? '(before the first phase)'}; stopping what the run started`)
     killActiveCommands()
-    setOutputs({ result: 'failed', 'failed-phase': current ?? '' })
-    core.setFailed(`Cancelled (${signal}) during phase ${current ?? '(before the first phase)'}; the post step cleans up.`)
-    process.exit(1)
+    ctx.cancellation.cancel(signal)
   }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
 
-  const result: SmokeResult = await runPhases(ctx, phasesFor(inputs), name => (current = name))
+  const result: SmokeResult = await runPhases(ctx, phasesFor(inputs))
 
   // Nothing the run started outlives the main step, whatever the phases left behind (while the reports are written).
   const root = result.sandbox?.root
+  const grace = result.result === 'cancelled' ? CANCEL_GRACE_MS : undefined
   const stopping = root
     ? safely('cleanup', async () => {
-        for (const line of await stopWhatTheRunStarted(root, state.get)) core.info(`cleanup: ${line}`)
+        for (const line of await stopWhatTheRunStarted(root, ctx.runId, state.get, grace)) core.info(`cleanup: ${line}`)
         if (state.lost()) disposeSandbox(root, ctx.runId, inputs.keepSandbox)
       })
     : Promise.resolve()
@@ -103,11 +104,22 @@ export async function run(): Promise<number> {
   await safely('JUnit report', () => writeFileSync(reports.junit, junitXml(result)))
   setOutputs(outputsOf(result, reports))
   await safely('job summary', () => core.summary.addRaw(summaryMarkdown(result)).write())
+  for (const w of result.facts.homeWrites ?? []) core.warning(`ktx wrote under the sandbox HOME in ${w.phase}: ${w.files.map(f => `~/${f}`).join(', ')}`)
   await stopping
 
-  if (result.result === 'passed') {
-    core.info(`ktx smoke passed: ${result.phases.filter(p => p.status === 'passed').length} phases in ${result.durationMs} ms`)
-    return 0
+  switch (result.result) {
+    case 'passed':
+      core.info(`ktx smoke passed: ${result.phases.filter(p => p.status === 'passed').length} phases in ${result.durationMs} ms`)
+      return 0
+    case 'cancelled':
+      core.setFailed(`Cancelled (${ctx.cancellation.signal}) during phase ${result.failedPhase}; the run's processes were stopped and the reports written.`)
+      return 1
+    case 'error':
+      // The release was not judged: no fail-on-error can turn that into a green step.
+      core.setFailed(result.failure ?? `Phase ${result.failedPhase} could not run`)
+      return 1
+    default:
+      break
   }
   const message = result.failure ?? `Phase ${result.failedPhase} failed`
   if (inputs.failOnError) {
@@ -117,3 +129,6 @@ export async function run(): Promise<number> {
   core.warning(`${message}\n(fail-on-error is false: the step succeeds with result=failed)`)
   return 0
 }
+
+/** How long a daemon gets after SIGTERM when the run is cancelled (the runner follows up within seconds). */
+const CANCEL_GRACE_MS = 1000

@@ -1,3 +1,4 @@
+import { LIMITS } from './limits.js'
 import type { CommandResult } from './process.js'
 
 /** One thing that must hold for a command's result: undefined when it holds, else what went wrong. */
@@ -24,7 +25,7 @@ export function tailLines(text: string, count: number): string {
 }
 
 /** Longer lines keep their head and tail, so that a CLI's one-line megabyte stays readable. */
-const LINE_LIMIT = 2000
+const LINE_LIMIT = LIMITS.line
 
 function clipLine(line: string): string {
   if (line.length <= LINE_LIMIT) return line
@@ -145,4 +146,23 @@ export function parseCheckLines(text: string): RuntimeCheckLine[] {
     if (fix && checks.length > 0) checks[checks.length - 1].fix = fix[1]
   }
   return checks
+}
+
+/**
+ * The caller's input or the host is at fault, not the release: a missing or unusable tarball, a
+ * missing package manager, an unusable temp dir. The run's result is `error`.
+ */
+export class SetupError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'SetupError'
+  }
+}
+
+/** The run was cancelled (SIGINT or SIGTERM) while this phase ran. */
+export class CancelledError extends Error {
+  constructor(readonly signal: string) {
+    super(`cancelled by ${signal}`)
+    this.name = 'CancelledError'
+  }
 }

@@ -1,53 +1,43 @@
 import * as core from '@actions/core'
 import { actionsCacheClient, type CacheClient } from './cache.js'
-import { existsSync, readFileSync } from 'node:fs'
-import path from 'node:path'
+import { describeProcess, killProcesses, pidOf, recordedDaemonPid, runProcesses } from './containment.js'
 import { stopDaemon } from './daemon.js'
-import { isProcessGone, killTree } from './process.js'
-import { listProcesses, processesMentioning } from './processes.js'
 import { STATE } from './state.js'
-import { refuseRemoval, removeSandbox, rootForms, sandboxAt } from './sandbox.js'
-
-function pidOf(value: string | undefined): number | undefined {
-  return value && /^\d+$/.test(value.trim()) ? Number(value) : undefined
-}
-
-/** The daemon pid ktx recorded in the fixture project's state file, if any (contract §6). */
-function statePid(projectDir: string): number | undefined {
-  const file = path.join(projectDir, '.ktx', 'runtime', 'daemon.json')
-  if (!existsSync(file)) return undefined
-  try {
-    return pidOf(String((JSON.parse(readFileSync(file, 'utf8')) as { pid?: unknown }).pid))
-  } catch {
-    return undefined
-  }
-}
+import { refuseRemoval, removeSandbox, sandboxAt } from './sandbox.js'
 
 /**
  * Stops every daemon the run started (the pids it saw, and the one ktx's state file names) and
- * kills anything else still running from the sandbox. Returns what it did, one line per action;
- * nothing when everything had already ended.
+ * kills everything else of the run still running: found by the run's marker variable, by the
+ * sandbox path, or (Windows) by descent. Returns what it did, one line per action; nothing when
+ * everything had already ended. `graceMs`: how long a daemon gets after SIGTERM.
  */
-export async function stopWhatTheRunStarted(root: string, state: (name: string) => string | undefined): Promise<string[]> {
+export async function stopWhatTheRunStarted(root: string, runId: string, state: (name: string) => string | undefined, graceMs = 5000): Promise<string[]> {
   const lines: string[] = []
   const pids = new Set(
-    [pidOf(state(STATE.daemonPid)), pidOf(state(STATE.secondDaemonPid)), statePid(sandboxAt(root).projectDir)].filter((pid): pid is number => pid !== undefined)
+    [pidOf(state(STATE.daemonPid)), pidOf(state(STATE.secondDaemonPid)), recordedDaemonPid(sandboxAt(root).projectDir)].filter(
+      (pid): pid is number => pid !== undefined
+    )
   )
-  // One listing serves both: checking that each pid still is the sandbox's daemon, and finding strays.
-  const listing = await listProcesses()
-  for (const pid of pids) {
-    try {
-      const done = await stopDaemon(pid, root, listing)
-      if (!done.endsWith('already gone')) lines.push(done)
-    } catch (error) {
-      lines.push(`could not stop daemon pid ${pid}: ${(error as Error).message}`)
-    }
+  const run = { runId, root }
+  const before = await runProcesses(run)
+  const ours = before && new Set(before.map(p => p.pid))
+  await Promise.all(
+    [...pids].map(async pid => {
+      try {
+        const done = await stopDaemon(pid, ours, graceMs)
+        if (!done.endsWith('already gone')) lines.push(done)
+      } catch (error) {
+        lines.push(`could not stop daemon pid ${pid}: ${(error as Error).message}`)
+      }
+    })
+  )
+  const strays = ((await runProcesses(run)) ?? []).filter(p => !pids.has(p.pid))
+  if (strays.length > 0) {
+    const survivors = await killProcesses(strays)
+    lines.push(`killed ${strays.length} leftover process(es) of the run: ${strays.map(describeProcess).join('; ')}`)
+    for (const p of survivors) lines.push(`${describeProcess(p)} survived SIGKILL`)
   }
-  const strays = processesMentioning(rootForms(root), listing)
-    .map(p => p.pid)
-    .filter(pid => !pids.has(pid) && !isProcessGone(pid))
-  for (const pid of strays) killTree(pid, 'SIGKILL')
-  if (strays.length > 0) lines.push(`killed ${strays.length} leftover process(es) running from the sandbox: ${strays.join(', ')}`)
+  if (!before) lines.push('processes cannot be listed on this host: only the recorded daemon pids were stopped')
   return lines
 }
 
@@ -101,7 +91,7 @@ export async function cleanup(cache: CacheClient = actionsCacheClient): Promise<
     core.warning(`Nothing was stopped or removed: the saved sandbox path is not this run's sandbox (${refusal}).`)
     return
   }
-  const lines = await stopWhatTheRunStarted(root, name => core.getState(name))
+  const lines = await stopWhatTheRunStarted(root, runId, name => core.getState(name))
   for (const line of lines) core.info(line)
   if (lines.length === 0) core.info('no process of the run was left running')
   disposeSandbox(root, runId, core.getState(STATE.keepSandbox) === 'true')

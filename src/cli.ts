@@ -1,16 +1,16 @@
 // `ktx-smoke`: the action's engine as a command, for a release engineer before pushing.
 //   ktx-smoke ./kaelio-ktx-0.12.0.tgz [--package-manager pnpm] [--keep-sandbox] [--json]
 import { Command, Option } from 'commander'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { disposeSandbox, stopWhatTheRunStarted } from './cleanup.js'
-import { CACHE_MODES, DEFAULTS, GENERATION_CHOICES, InputError, PACKAGE_MANAGERS, parseInputs, type Inputs } from './inputs.js'
+import { CACHE_MODES, DEFAULTS, GENERATION_CHOICES, HOME_WRITES_MODES, InputError, PACKAGE_MANAGERS, parseInputs, type Inputs } from './inputs.js'
 import { phasesFor } from './phases.js'
 import { killActiveCommands, type CommandResult } from './process.js'
 import { formatDuration, STATUS_MARK } from './reporters/format.js'
 import { junitXml } from './reporters/junit.js'
 import { reportPaths, writeReport } from './reporters/report.js'
-import { newContext, runPhases, type PhaseResult, type SmokeLog } from './smoke.js'
+import { newContext, runPhases, type PhaseResult, type SmokeLog, type Verdict } from './smoke.js'
 
 /**
  * The terminal log. On a TTY: one live line per phase (a running marker, then ✓/✗ and the
@@ -56,6 +56,8 @@ const program = new Command('ktx-smoke')
   .option('--features <list>', 'runtime features the ready runtime must list', DEFAULTS.features)
   .option('--no-daemon', 'skip the daemon phases')
   .option('--extra-command <line>', 'another ktx command line to check (repeatable)', (line: string, all: string[]) => [...all, line], [] as string[])
+  .option('--env-passthrough <names>', 'variables (names or PREFIX_* patterns) the release under test may see besides the sealed set')
+  .addOption(new Option('--home-writes <mode>', 'what ktx writing under the sandbox HOME does').choices(HOME_WRITES_MODES).default(DEFAULTS['home-writes']))
   .option('--phase-timeout <seconds>', 'seconds one ktx command may take', DEFAULTS['phase-timeout'])
   .option('--install-timeout <seconds>', 'seconds the installs may take', DEFAULTS['install-timeout'])
   .addOption(new Option('--cache <mode>', 'reuse downloads in the temp dir between local runs').choices(CACHE_MODES).default('true'))
@@ -83,6 +85,25 @@ interface Options {
   report?: string
   junit?: string
   verbose?: boolean
+  envPassthrough?: string
+  homeWrites: string
+}
+
+/** Exit codes: 0 passed, 1 the release failed, 2 usage or environment error, 130 interrupted. */
+const EXIT_CODES: Record<Verdict, number> = { passed: 0, failed: 1, error: 2, cancelled: 130 }
+
+/** A report path must be writable before any phase runs: its directory exists and is a directory. */
+function checkReportPath(option: string, file: string | undefined): void {
+  if (!file) return
+  const dir = path.dirname(path.resolve(file))
+  let ok = false
+  try {
+    ok = statSync(dir).isDirectory()
+    accessSync(dir, constants.W_OK)
+  } catch {
+    ok = false
+  }
+  if (!ok) program.error(`ktx-smoke: option ${option} ${file}: the directory ${dir} does not exist or is not writable.`, { exitCode: 2 })
 }
 
 async function smoke(tarball: string, options: Options): Promise<void> {
@@ -98,7 +119,9 @@ async function smoke(tarball: string, options: Options): Promise<void> {
     'keep-sandbox': String(Boolean(options.keepSandbox)),
     cache: options.cache,
     'uv-binary': options.uvBinary ?? '',
-    'extra-commands': options.extraCommand.join('\n')
+    'extra-commands': options.extraCommand.join('\n'),
+    'env-passthrough': options.envPassthrough ?? '',
+    'home-writes': options.homeWrites
   }
   let inputs: Inputs
   try {
@@ -109,28 +132,32 @@ async function smoke(tarball: string, options: Options): Promise<void> {
     return program.error(`ktx-smoke: ${error.message.replace(`Invalid ${error.input}`, `Invalid --${error.input}`)}`, { exitCode: 2 })
   }
 
+  checkReportPath('--report', options.report)
+  checkReportPath('--junit', options.junit)
+
   const out = options.json ? process.stderr : process.stdout
   const state = new Map<string, string>()
   const services = { event: {} }
   const ctx = newContext(inputs, terminalLog(out, Boolean(options.verbose)), (k, v) => state.set(k, v), process.cwd(), services)
   out.write(`ktx-smoke: ${inputs.tarball} with ${inputs.packageManager}\n`)
 
-  const cleanUp = async (): Promise<void> => {
+  const cleanUp = async (graceMs?: number): Promise<void> => {
     if (!ctx.sandbox) return
-    for (const line of await stopWhatTheRunStarted(ctx.sandbox.root, k => state.get(k))) out.write(`  cleanup: ${line}\n`)
+    for (const line of await stopWhatTheRunStarted(ctx.sandbox.root, ctx.runId, k => state.get(k), graceMs)) out.write(`  cleanup: ${line}\n`)
     if (inputs.keepSandbox) out.write(`  sandbox kept at ${ctx.sandbox.root}\n`)
     else disposeSandbox(ctx.sandbox.root, ctx.runId, false, { info: () => {}, warning: line => out.write(`  ! ${line}\n`) })
   }
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (ctx.cancellation.signal) process.exit(EXIT_CODES.cancelled)
     killActiveCommands()
-    out.write(`\nktx-smoke: ${signal}: stopping what the run started\n`)
-    void cleanUp().finally(() => process.exit(130))
+    out.write(`\nktx-smoke: ${signal}: cancelling ${ctx.phase ?? 'before the first phase'}, stopping what the run started\n`)
+    ctx.cancellation.cancel(signal)
   }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
 
   const result = await runPhases(ctx, phasesFor(inputs))
-  await cleanUp()
+  await cleanUp(result.result === 'cancelled' ? 1000 : undefined)
 
   const defaults = reportPaths(ctx.runId)
   const jsonFile = options.report ?? defaults.json
@@ -138,12 +165,23 @@ async function smoke(tarball: string, options: Options): Promise<void> {
   writeReport(jsonFile, result, inputs)
   writeFileSync(junitFile, junitXml(result))
 
-  if (result.result === 'failed' && result.failure) out.write(`\n${result.failure}\n`)
-  out.write(`\nktx smoke ${result.result === 'passed' ? 'passed' : `failed in ${result.failedPhase}`} in ${formatDuration(result.durationMs)}\n`)
+  if (result.result !== 'passed' && result.failure) out.write(`\n${result.failure}\n`)
+  const verdict = {
+    passed: 'passed',
+    failed: `failed in ${result.failedPhase}`,
+    error: `could not run ${result.failedPhase} (not the release's fault)`,
+    cancelled: `cancelled in ${result.failedPhase}`
+  }[result.result]
+  out.write(`\nktx smoke ${verdict} in ${formatDuration(result.durationMs)}\n`)
   out.write(`reports: ${jsonFile}, ${junitFile}\n`)
   if (options.json) process.stdout.write(readFileSync(jsonFile, 'utf8'))
-  process.exitCode = result.result === 'passed' ? 0 : 1
+  process.exitCode = EXIT_CODES[result.result]
 }
 
+// Usage errors (unknown option, missing argument, bad choice) are the caller's: exit 2, like the option checks.
+program.exitOverride(error => {
+  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') process.exit(0)
+  process.exit(2)
+})
 await program.parseAsync()
 process.exit(process.exitCode ?? 0)

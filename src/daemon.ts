@@ -1,9 +1,9 @@
+import { readFileSync } from 'node:fs'
 import http from 'node:http'
 import net from 'node:net'
-import { plainLines } from './checks.js'
+import os from 'node:os'
+import { ExpectationError, plainLines } from './checks.js'
 import { isProcessGone, killTree, waitFor } from './process.js'
-import { processesMentioning, type ProcessInfo } from './processes.js'
-import { rootForms } from './sandbox.js'
 
 /** The `key: value` lines `start` prints after its message (contract §6). */
 export interface DaemonInfo {
@@ -47,20 +47,31 @@ function send(method: 'GET' | 'POST', target: string, timeoutMs: number, payload
   })
 }
 
-/** The JSON answer of `method target` (2xx), or an error saying what answered instead. */
+/** FastAPI's `detail` of an error answer, compact (422: which field of the body was wrong). */
+function detailOf(body: string): string {
+  try {
+    const detail = (JSON.parse(body) as { detail?: unknown }).detail
+    if (detail !== undefined) return `detail: ${JSON.stringify(detail).slice(0, 500)}`
+  } catch {
+    // Not JSON: quote the body.
+  }
+  return body.trim() === '' ? '(empty body)' : body.slice(0, 500)
+}
+
+/** The JSON answer of `method target` (2xx); what the daemon answered instead fails the phase, quoted. */
 export async function requestJson(method: 'GET' | 'POST', target: string, timeoutMs: number, payload?: unknown): Promise<unknown> {
   let response: { status: number; body: string }
   try {
     response = await send(method, target, timeoutMs, payload)
   } catch (error) {
-    throw new Error(`nothing answered ${method} ${target} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    throw new ExpectationError(`nothing answered ${method} ${target} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
   }
   const { status, body } = response
-  if (status < 200 || status >= 300) throw new Error(`${method} ${target} answered HTTP ${status}: ${body.slice(0, 200)}`)
+  if (status < 200 || status >= 300) throw new ExpectationError(`${method} ${target} answered HTTP ${status}: ${detailOf(body)}`)
   try {
     return JSON.parse(body)
   } catch {
-    throw new Error(`${method} ${target} answered with something other than JSON: ${body.slice(0, 200)}`)
+    throw new ExpectationError(`${method} ${target} answered with something other than JSON: ${body.slice(0, 200)}`)
   }
 }
 
@@ -85,19 +96,102 @@ export function portRefuses(url: string, timeoutMs = 1000): Promise<boolean> {
 }
 
 /**
- * Stops a daemon this run started: its process tree, SIGTERM then SIGKILL. It first makes sure
- * the pid still runs something from `sandboxRoot` (per `listing`, taken just before), so that a pid
- * reused by an unrelated process is never touched. Returns what it did, for the log.
+ * Stops a daemon this run started: its process tree, SIGTERM then SIGKILL after `graceMs`. When
+ * `ours` (the run's processes, listed just before) is known, a pid outside it was reused by an
+ * unrelated process and is left alone; when the host cannot list processes, the recorded pid is
+ * stopped all the same (unknown is never "gone"). Returns what it did, for the log.
  */
-export async function stopDaemon(pid: number, sandboxRoot: string, listing: ProcessInfo[]): Promise<string> {
+export async function stopDaemon(pid: number, ours: ReadonlySet<number> | undefined, graceMs = 5000): Promise<string> {
   if (isProcessGone(pid)) return `daemon pid ${pid} is already gone`
-  const own = listing.filter(p => p.pid === pid)
-  if (processesMentioning(rootForms(sandboxRoot), own).length === 0) {
-    return `pid ${pid} no longer runs the sandbox's daemon (${own[0]?.command ?? 'no command line'}); left alone`
-  }
+  if (ours && !ours.has(pid)) return `pid ${pid} no longer runs the sandbox's daemon (it is no process of this run); left alone`
+  const how = ours ? '' : ' (processes cannot be listed here, so by its recorded pid)'
   killTree(pid, 'SIGTERM')
-  if (await waitFor(() => isProcessGone(pid), 5000)) return `stopped daemon pid ${pid}`
+  if (await waitFor(() => isProcessGone(pid), graceMs)) return `stopped daemon pid ${pid}${how}`
   killTree(pid, 'SIGKILL')
-  if (await waitFor(() => isProcessGone(pid), 5000)) return `killed daemon pid ${pid} (it ignored SIGTERM)`
+  if (await waitFor(() => isProcessGone(pid), 5000)) return `killed daemon pid ${pid} (it ignored SIGTERM)${how}`
   return `daemon pid ${pid} survived SIGKILL`
+}
+
+/** True when a TCP connection to host:port is accepted within `timeoutMs`. */
+function portAccepts(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = net.connect({ host, port })
+    const done = (accepted: boolean): void => {
+      socket.destroy()
+      resolve(accepted)
+    }
+    socket.setTimeout(timeoutMs, () => done(false))
+    socket.once('connect', () => done(true))
+    socket.once('error', () => done(false))
+  })
+}
+
+/** The machine's non-loopback addresses (from os.networkInterfaces()), by family. */
+export function outsideAddresses(): { address: string; family: 'IPv4' | 'IPv6'; scope?: string }[] {
+  return Object.entries(os.networkInterfaces()).flatMap(([name, list]) =>
+    (list ?? []).filter(a => !a.internal).map(a => ({ address: a.address, family: a.family, scope: a.family === 'IPv6' && a.scopeid ? name : undefined }))
+  )
+}
+
+/** Decodes an address of /proc/net/tcp or tcp6 (hex, in 32-bit words of host byte order: little-endian here). */
+export function decodeProcAddress(hex: string): string {
+  const words = hex.match(/.{8}/g) ?? []
+  const bytes = words.flatMap(w => (w.match(/../g) ?? []).reverse().map(b => Number.parseInt(b, 16)))
+  if (bytes.length === 4) return bytes.join('.')
+  const groups: string[] = []
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16))
+  const text = groups.join(':')
+  if (/^0:0:0:0:0:ffff:/.test(text)) return `::ffff:${bytes.slice(12).join('.')}`
+  return text === '0:0:0:0:0:0:0:0' ? '::' : text === '0:0:0:0:0:0:0:1' ? '::1' : text
+}
+
+/** The addresses listening sockets on `port` are bound to, from the kernel's tables (Linux); undefined elsewhere. */
+export function listenAddresses(port: number): string[] | undefined {
+  if (process.platform !== 'linux') return undefined
+  const found: string[] = []
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string
+    try {
+      text = readFileSync(table, 'utf8')
+    } catch {
+      if (table.endsWith('6')) continue
+      return undefined
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/)
+      if (state !== '0A' || !local) continue
+      const [addr, portHex] = local.split(':')
+      if (Number.parseInt(portHex, 16) === port) found.push(decodeProcAddress(addr))
+    }
+  }
+  return found
+}
+
+const isLoopback = (address: string): boolean => /^127\./.test(address) || address === '::1' || /^::ffff:127\./.test(address)
+
+/**
+ * Where the daemon on `url`'s port can be reached from outside the machine: the non-loopback
+ * addresses that accept a connection. On Linux this is read from the kernel's socket tables (a
+ * wildcard bind answers on every address), so no packet is sent; elsewhere each address is tried.
+ */
+export async function reachableOutside(url: string): Promise<string[]> {
+  const port = Number(new URL(url).port)
+  const outside = outsideAddresses()
+  const bound = listenAddresses(port)
+  if (bound) {
+    const exposed = bound.filter(a => !isLoopback(a))
+    if (exposed.length === 0) return []
+    const wildcard = exposed.some(a => a === '0.0.0.0' || a === '::')
+    const named = wildcard
+      ? outside.filter(a => exposed.includes('::') || a.family === 'IPv4').map(a => a.address)
+      : exposed.map(a => a.replace(/^::ffff:/, ''))
+    const list = named.length > 0 ? named : exposed
+    return list.map(a => `${a.includes(':') ? `[${a}]` : a}:${port}${wildcard ? ` (it listens on ${exposed.join(', ')})` : ''}`)
+  }
+  const answered = await Promise.all(
+    outside.map(async a =>
+      (await portAccepts(a.scope ? `${a.address}%${a.scope}` : a.address, port)) ? `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${port}` : undefined
+    )
+  )
+  return answered.filter((a): a is string => a !== undefined)
 }

@@ -1,5 +1,6 @@
 import { parse as parseShell } from 'shell-quote'
 import semver from 'semver'
+import { PASSTHROUGH_ENTRY } from './env.js'
 
 /** Every input of action.yml, parsed and validated once. */
 export interface Inputs {
@@ -19,7 +20,14 @@ export interface Inputs {
   quiet: boolean
   /** Extra ktx command lines, each as argv without the leading `ktx`. */
   extraCommands: string[][]
+  /** Variable names and `PREFIX_*` patterns the code under test may see besides the sealed set. */
+  envPassthrough: string[]
+  /** What a ktx command writing under the sandbox HOME (other than a runtime) does to its phase. */
+  homeWrites: HomeWritesMode
 }
+
+export const HOME_WRITES_MODES = ['warn', 'fail'] as const
+export type HomeWritesMode = (typeof HOME_WRITES_MODES)[number]
 
 export const CACHE_MODES = ['auto', 'true', 'false'] as const
 export type CacheMode = (typeof CACHE_MODES)[number]
@@ -63,7 +71,9 @@ export const DEFAULTS = {
   cache: 'auto',
   'uv-binary': '',
   quiet: 'false',
-  'extra-commands': ''
+  'extra-commands': '',
+  'env-passthrough': '',
+  'home-writes': 'warn'
 } as const
 
 function raw(read: InputReader, name: string): string {
@@ -135,6 +145,19 @@ export function parseExtraCommands(text: string): string[][] {
   return commands
 }
 
+/** `env-passthrough`: names and `PREFIX_*` patterns, separated by commas, spaces or newlines. */
+export function parsePassthrough(text: string): string[] {
+  const entries = [...new Set(text.split(/[\s,]+/).filter(Boolean))]
+  const bad = entries.filter(e => !PASSTHROUGH_ENTRY.test(e))
+  if (bad.length > 0) {
+    throw new InputError(
+      'env-passthrough',
+      `Invalid env-passthrough: ${bad.map(b => `"${b}"`).join(', ')}. Give variable names (e.g. NODE_AUTH_TOKEN) or PREFIX_* patterns (e.g. MY_PROXY_*), separated by commas or newlines.`
+    )
+  }
+  return entries
+}
+
 /** Parses every input; throws an InputError naming the first bad one. */
 export function parseInputs(read: InputReader): Inputs {
   const tarball = read('tarball').trim()
@@ -158,6 +181,8 @@ export function parseInputs(read: InputReader): Inputs {
     cache: oneOf(read, 'cache', CACHE_MODES),
     uvBinary: raw(read, 'uv-binary'),
     quiet: bool(read, 'quiet'),
-    extraCommands: parseExtraCommands(read('extra-commands'))
+    extraCommands: parseExtraCommands(read('extra-commands')),
+    envPassthrough: parsePassthrough(read('env-passthrough')),
+    homeWrites: oneOf(read, 'home-writes', HOME_WRITES_MODES)
   }
 }

@@ -1,7 +1,6 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs'
 import semver from 'semver'
 import { cachedPaths, cacheDirs, cacheKey, createCacheDirs, decideCache, managerCacheDir } from './cache.js'
-import os from 'node:os'
 import path from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import {
@@ -14,17 +13,21 @@ import {
   lineMatches,
   parseCheckLines,
   parseJsonStdout,
+  SetupError,
   stderrEmpty,
   stderrOnly,
   verify,
   type Check
 } from './checks.js'
-import { fetchHealth, parseDaemonLines, portRefuses, requestJson } from './daemon.js'
+import { describeProcess, runProcesses } from './containment.js'
+import { fetchHealth, parseDaemonLines, portRefuses, reachableOutside, requestJson } from './daemon.js'
+import { passedThrough } from './env.js'
+import { HomeWatch } from './home.js'
 import { CHECK_LABELS, GENERATIONS, MANAGED_UV, ORDERS_YAML, PROBE_ORDER, slQuery, type Generation, type RuntimeStatus } from './generations.js'
 import { checkNode, findPackageManager, installTarball } from './install.js'
 import { isProcessGone, type CommandResult, waitFor } from './process.js'
 import { createSandbox, isInside } from './sandbox.js'
-import type { Phase, PhaseScope, SmokeContext } from './smoke.js'
+import { installEnv, shortenPaths, type Phase, type PhaseScope, type SmokeContext } from './smoke.js'
 import type { Inputs } from './inputs.js'
 import { STATE } from './state.js'
 import { inspectTarball, resolveTarball } from './tarball.js'
@@ -71,16 +74,6 @@ async function readStatus(ctx: SmokeContext, scope: PhaseScope, kind: string): P
   return status
 }
 
-/** Fingerprint of what the default runtime root holds for this version: must not change. */
-function defaultRootMark(version: string): string {
-  const manifest = path.join(os.homedir(), '.ktx', 'runtime', version, 'manifest.json')
-  try {
-    return `${manifest}@${statSync(manifest).mtimeMs}`
-  } catch {
-    return ''
-  }
-}
-
 interface QueryJson {
   connectionId?: string
   dialect?: string
@@ -104,7 +97,7 @@ function daemonLines(message: RegExp, what: string): Check[] {
 function resolveUvBinary(given: string, workspace: string): string {
   const file = path.resolve(workspace, given)
   if (!existsSync(file) || !statSync(file).isFile()) {
-    throw new Error(`Input uv-binary: no file at "${given}" (looked for ${file}). Give the path of a uv executable, or leave uv-binary empty.`)
+    throw new SetupError(`Input uv-binary: no file at "${given}" (looked for ${file}). Give the path of a uv executable, or leave uv-binary empty.`)
   }
   return file
 }
@@ -199,11 +192,22 @@ export const PHASES: Phase[] = [
       ctx.saveState(STATE.sandbox, sandbox.root)
       s.note(`sandbox: ${sandbox.root}`)
       ctx.facts.runtimeRoot = sandbox.runtimeRoot
-      ctx.defaultRootMark = defaultRootMark(tarball.version)
+      ctx.homeWatch = new HomeWatch(sandbox.home)
+      announcePassthrough(ctx, s)
       if (uvBinary) placeUv(ctx, s, uvBinary, tarball.version)
       await restoreDownloads(ctx, s, node.abi, manager.version)
       const cacheDir = ctx.cacheDirs && managerCacheDir(ctx.cacheDirs, ctx.inputs.packageManager)
-      ctx.ktxBin = await installTarball(ctx.inputs.packageManager, manager.path, tarball, sandbox, ctx.inputs.installTimeoutSec, s, cacheDir)
+      ctx.ktx = await installTarball(
+        ctx.inputs.packageManager,
+        manager.path,
+        tarball,
+        sandbox,
+        ctx.inputs.installTimeoutSec,
+        s,
+        installEnv(ctx),
+        node.path,
+        cacheDir
+      )
     }
   },
   {
@@ -317,11 +321,6 @@ export const PHASES: Phase[] = [
       const missing = ctx.inputs.features.filter(f => f !== 'local-embeddings' && !features.includes(f))
       expect(missing.length === 0, `the ready runtime lacks feature(s) ${missing.join(', ')} (it has: ${features.join(', ') || 'none'})`, s.last)
       const version = ctx.facts.tarball!.version
-      expect(
-        defaultRootMark(version) === ctx.defaultRootMark,
-        `a runtime was written under the default root ${path.join(os.homedir(), '.ktx', 'runtime', version)} although KTX_RUNTIME_ROOT was set`,
-        s.last
-      )
       const manifest = path.join(ctx.sandbox!.runtimeRoot, version, 'manifest.json')
       expect(existsSync(manifest), `status says ready, but there is no ${manifest}`, s.last)
     }
@@ -390,6 +389,13 @@ export const PHASES: Phase[] = [
       }
       expect(health.status === 'healthy', `GET ${url}/health answered ${JSON.stringify(health)}, expected {"status":"healthy"}`, r)
       s.note(`daemon pid ${pid} at ${url}: ${JSON.stringify(health)}`)
+      const outside = await reachableOutside(url)
+      expect(
+        outside.length === 0,
+        `the daemon accepts connections from outside the machine, on ${outside.join(', ')}; it must listen on 127.0.0.1 only (its url: ${url})`,
+        r
+      )
+      s.note('the daemon refuses connections on every non-loopback address')
     }
   },
   {
@@ -415,12 +421,17 @@ export const PHASES: Phase[] = [
       const g = generation(ctx)
       const { pid, url, statePath } = ctx.facts.daemon!
       const r: CommandResult = await s.ktx(g.stop, [exitsWith(0), stderrEmpty(), lineMatches('stdout', g.messages.stopped, 'the "Stopped … daemon" line')])
-      const remains = async (): Promise<string[]> =>
-        [
+      const run = { runId: ctx.runId, root: ctx.sandbox!.root }
+      // After stop nothing of the run may remain: not the daemon, nor anything it started, in whatever session.
+      const remains = async (): Promise<string[]> => {
+        const others = ((await runProcesses(run)) ?? []).filter(p => p.pid !== pid)
+        return [
           isProcessGone(pid) ? '' : `pid ${pid} is still running`,
           (await portRefuses(url)) ? '' : `${url} still accepts connections`,
-          statePath && existsSync(statePath) ? `the state file ${statePath} is still there` : ''
+          statePath && existsSync(statePath) ? `the state file ${statePath} is still there` : '',
+          others.length > 0 ? `process(es) of the run still running: ${others.map(p => shortenPaths(describeProcess(p), ctx.sandbox)).join('; ')}` : ''
         ].filter(Boolean)
+      }
       if (await waitFor(async () => (await remains()).length === 0, STOP_GRACE_MS)) return
       throw new ExpectationError(`stop reported success, but ${STOP_GRACE_MS / 1000} s later ${(await remains()).join(', ')}`, r)
     }
@@ -453,11 +464,12 @@ export function phasesFor(inputs: Inputs): Phase[] {
 /** Dimensions of the local embedding model ktx ships (all-MiniLM-L6-v2). */
 export const EMBEDDING_DIMENSIONS = 384
 
-/** The first array of numbers in an embeddings answer: `embedding`, `embeddings[0]` or `data[0].embedding`. */
-export function firstEmbedding(body: unknown): unknown[] | undefined {
-  const b = body as { embedding?: unknown; embeddings?: unknown[]; data?: { embedding?: unknown }[] }
-  const candidate = b?.embedding ?? b?.embeddings?.[0] ?? b?.data?.[0]?.embedding
-  return Array.isArray(candidate) ? candidate : undefined
+/** Problem with one embedding vector, or undefined when it is EMBEDDING_DIMENSIONS finite numbers. */
+export function embeddingProblem(vector: unknown): string | undefined {
+  if (!Array.isArray(vector)) return `expected an array of ${EMBEDDING_DIMENSIONS} numbers, got ${JSON.stringify(vector)?.slice(0, 100)}`
+  if (vector.length !== EMBEDDING_DIMENSIONS) return `expected ${EMBEDDING_DIMENSIONS} numbers, got ${vector.length}`
+  if (!vector.every(n => typeof n === 'number' && Number.isFinite(n))) return 'it holds values that are not finite numbers'
+  return undefined
 }
 
 /** Opt-in with `features: local-embeddings`: its explicit install, after the runtime checks. */
@@ -467,7 +479,7 @@ export const EMBEDDINGS_INSTALL: Phase = {
   async run(ctx, s) {
     const g = generation(ctx)
     if (!g.install)
-      throw new Error(`local-embeddings needs an explicit runtime install, which the ${g.id} generation (${g.label}) does not have; drop it from features`)
+      throw new SetupError(`local-embeddings needs an explicit runtime install, which the ${g.id} generation (${g.label}) does not have; drop it from features`)
     await s.ktx(g.install('local-embeddings'), [exitsWith(0), stderrOnly(g.messages.installing, g.messages.ready)], ctx.inputs.installTimeoutSec)
     const status = await readStatus(ctx, s, 'ready')
     const features = status.manifest?.features ?? []
@@ -481,20 +493,43 @@ export const EMBEDDINGS_INSTALL: Phase = {
   }
 }
 
-/** Opt-in with `features: local-embeddings`: the daemon computes a 384-number embedding. */
+/**
+ * Opt-in with `features: local-embeddings`: the daemon's embeddings API (contract §6). One text to
+ * `/embeddings/compute` as `{"text"}` gives `embedding`; two to `/embeddings/compute-bulk` as
+ * `{"texts"}` give `embeddings`, each EMBEDDING_DIMENSIONS finite numbers.
+ */
 export const EMBEDDINGS_COMPUTE: Phase = {
   name: 'embeddings-compute',
-  title: 'The daemon computes an embedding',
+  title: 'The daemon computes embeddings',
   ...DAEMON_PHASE,
   async run(ctx, s) {
-    const { url } = ctx.facts.daemon!
-    const target = `${url.replace(/\/+$/, '')}/embeddings/compute`
-    const parsed = await requestJson('POST', target, ctx.inputs.phaseTimeoutSec * 1000, { texts: ['ktx smoke: orders by status'] })
-    const embedding = firstEmbedding(parsed)
-    if (!embedding) throw new Error(`POST ${target} answered without an embedding: ${JSON.stringify(parsed).slice(0, 300)}`)
-    if (embedding.length !== EMBEDDING_DIMENSIONS || !embedding.every(n => typeof n === 'number' && Number.isFinite(n))) {
-      throw new Error(`expected an embedding of ${EMBEDDING_DIMENSIONS} finite numbers from POST ${target}, got ${embedding.length} values`)
+    const base = ctx.facts.daemon!.url.replace(/\/+$/, '')
+    const timeoutMs = ctx.inputs.phaseTimeoutSec * 1000
+    const one = `${base}/embeddings/compute`
+    const single = (await requestJson('POST', one, timeoutMs, { text: 'ktx smoke: orders by status' })) as { embedding?: unknown }
+    const problem = embeddingProblem(single?.embedding)
+    expect(!problem, `POST ${one} with {"text"}: "embedding": ${problem}`)
+    const bulk = `${base}/embeddings/compute-bulk`
+    const texts = ['ktx smoke: paid orders', 'ktx smoke: open orders']
+    const many = (await requestJson('POST', bulk, timeoutMs, { texts })) as { embeddings?: unknown }
+    const vectors = many?.embeddings
+    expect(
+      Array.isArray(vectors) && vectors.length === texts.length,
+      `POST ${bulk} with {"texts": [2 texts]}: expected "embeddings" with ${texts.length} vectors, got ${JSON.stringify(vectors)?.slice(0, 100)}`
+    )
+    for (const [i, vector] of vectors.entries()) {
+      const bad = embeddingProblem(vector)
+      expect(!bad, `POST ${bulk}: "embeddings"[${i}]: ${bad}`)
     }
-    s.note(`embedding of ${embedding.length} numbers`)
+    s.note(`embeddings: 1 + ${vectors.length} vectors of ${EMBEDDING_DIMENSIONS} numbers`)
   }
+}
+
+/** Logs which variables env-passthrough lets through to the code under test; secret-looking ones as a warning. */
+function announcePassthrough(ctx: SmokeContext, s: PhaseScope): void {
+  if (ctx.inputs.envPassthrough.length === 0) return
+  const { names, secrets } = passedThrough(process.env, ctx.inputs.envPassthrough)
+  ctx.facts.passedThrough = names
+  s.note(`env-passthrough (${ctx.inputs.envPassthrough.join(', ')}) passes: ${names.join(', ') || 'no variable that is set'}`)
+  if (secrets.length > 0) s.warn(`env-passthrough gives the release under test these secret-looking variables, as asked: ${secrets.join(', ')}`)
 }

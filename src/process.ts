@@ -1,7 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import crossSpawn from 'cross-spawn'
+import { LIMITS } from './limits.js'
 
 const IS_WINDOWS = process.platform === 'win32'
+const OUTPUT_CAPTURE_LIMIT = LIMITS.capture
 
 export interface CommandSpec {
   file: string
@@ -27,13 +30,18 @@ export interface CommandResult {
   spawnError?: string
 }
 
-/** Keeps the head and the tail of a stream that may be huge; the middle is replaced by a marker. */
+/**
+ * Keeps the head and the tail of a stream that may be huge; the middle is replaced by a marker.
+ * Linear in the output: the tail is a list of chunks, and only whole chunks are dropped from its
+ * front (the first kept one is cut once, when the text is asked for).
+ */
 export class CappedText {
   private head = ''
-  private tail = ''
+  private readonly tail: string[] = []
+  private tailLength = 0
   private dropped = 0
 
-  constructor(private readonly limit = 4 * 1024 * 1024) {}
+  constructor(private readonly limit = OUTPUT_CAPTURE_LIMIT) {}
 
   push(text: string): void {
     if (this.head.length < this.limit) {
@@ -42,29 +50,35 @@ export class CappedText {
       text = text.slice(room)
     }
     if (text === '') return
-    this.tail += text
-    if (this.tail.length > this.limit) {
-      this.dropped += this.tail.length - this.limit
-      this.tail = this.tail.slice(-this.limit)
+    this.tail.push(text)
+    this.tailLength += text.length
+    while (this.tail.length > 1 && this.tailLength - this.tail[0].length >= this.limit) {
+      const first = this.tail.shift()!
+      this.tailLength -= first.length
+      this.dropped += first.length
     }
   }
 
   toString(): string {
-    if (this.dropped === 0) return this.head + this.tail
-    return `${this.head}\n[… ${this.dropped} characters omitted …]\n${this.tail}`
+    let tail = this.tail.join('')
+    let dropped = this.dropped
+    if (tail.length > this.limit) {
+      dropped += tail.length - this.limit
+      tail = tail.slice(-this.limit)
+    }
+    if (dropped === 0) return this.head + tail
+    return `${this.head}\n[… ${dropped} characters omitted …]\n${tail}`
   }
 }
 
 /** Children running right now, so that a cancelled action can take them down with it. */
 const active = new Set<ChildProcess>()
 
-/** Log output of one command beyond this is not echoed (it is still captured, capped). */
-const LOG_ECHO_LIMIT = 256 * 1024
-const KILL_GRACE_MS = 2000
+/** Every pid this process started: on Windows, where environments cannot be read, the roots of the run's process tree. */
+export const startedPids = new Set<number>()
 
-function quoteForCmd(arg: string): string {
-  return /^[\w\-.,:/\\=@+]+$/.test(arg) ? arg : `"${arg.replace(/"/g, '""')}"`
-}
+const LOG_ECHO_LIMIT = LIMITS.logEcho
+const KILL_GRACE_MS = 2000
 
 /**
  * Runs one command in its own process group (POSIX) so that a timeout or a cancellation can kill
@@ -83,18 +97,13 @@ export function runCommand(spec: CommandSpec): Promise<CommandResult> {
   }
 
   return new Promise(resolve => {
-    // A Windows .cmd shim (npm.cmd, ktx.cmd) can only be started through the shell.
-    const viaShell = IS_WINDOWS && /\.(cmd|bat)$/i.test(spec.file)
+    // A Windows .cmd shim (npm.cmd, pnpm.cmd) only starts through cmd.exe: cross-spawn quotes every
+    // argument for it, % and ^ included, so that none is read as syntax.
+    const viaCmd = IS_WINDOWS && /\.(cmd|bat)$/i.test(spec.file)
     let child: ChildProcess
     try {
-      child = viaShell
-        ? spawn([spec.file, ...spec.args].map(quoteForCmd).join(' '), {
-            cwd: spec.cwd,
-            env: spec.env,
-            shell: true,
-            windowsHide: true,
-            stdio: ['ignore', 'pipe', 'pipe']
-          })
+      child = viaCmd
+        ? crossSpawn(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] })
         : spawn(spec.file, spec.args, {
             cwd: spec.cwd,
             env: spec.env,
@@ -116,6 +125,7 @@ export function runCommand(spec: CommandSpec): Promise<CommandResult> {
       return
     }
     active.add(child)
+    if (child.pid) startedPids.add(child.pid)
     let timedOut = false
     let settled = false
     let spawnError: string | undefined
@@ -131,19 +141,22 @@ export function runCommand(spec: CommandSpec): Promise<CommandResult> {
       echo(text)
     })
 
+    let escalation: NodeJS.Timeout | undefined
     const timer = setTimeout(() => {
       timedOut = true
       killTree(child.pid, 'SIGTERM')
-      setTimeout(() => killTree(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref()
+      escalation = setTimeout(() => killTree(child.pid, 'SIGKILL'), KILL_GRACE_MS)
+      escalation.unref()
     }, spec.timeoutMs)
 
     const finish = (): void => {
       if (settled) return
       settled = true
       clearTimeout(timer)
+      clearTimeout(escalation)
       active.delete(child)
       // Whatever the command left behind in its group goes with it.
-      if (timedOut) killTree(child.pid, 'SIGKILL')
+      if (timedOut) killGroup(child.pid)
       resolve({
         display,
         exitCode,
@@ -162,6 +175,8 @@ export function runCommand(spec: CommandSpec): Promise<CommandResult> {
     child.on('exit', (code, sig) => {
       exitCode = code
       signal = sig
+      // Once it has exited its pid may be reused: never signal it again.
+      clearTimeout(escalation)
       // A grandchild that kept our pipes open must not keep us waiting.
       setTimeout(() => {
         child.stdout?.destroy()
@@ -189,6 +204,16 @@ export function killTree(pid: number | undefined, signal: NodeJS.Signals = 'SIGK
     process.kill(pid, signal)
   } catch {
     // Already gone.
+  }
+}
+
+/** Kills a process group only (never a lone pid, which may have been reused once its process ended). */
+function killGroup(pid: number | undefined): void {
+  if (!pid || IS_WINDOWS) return
+  try {
+    process.kill(-pid, 'SIGKILL')
+  } catch {
+    // The group is gone.
   }
 }
 

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { SetupError } from './checks.js'
 
 /** The marker file that proves a directory is a sandbox this action made. */
 export const MARKER_FILE = '.ktx-smoke-sandbox'
@@ -15,6 +16,10 @@ export interface Sandbox {
   runtimeRoot: string
   /** The ktx fixture project (`ktx.yaml`, warehouse, semantic layer). */
   projectDir: string
+  /** HOME (and USERPROFILE, the XDG dirs) of every ktx command. */
+  home: string
+  /** The temp dir of the code under test. */
+  tmp: string
 }
 
 /** The parent of every sandbox: `RUNNER_TEMP` on a runner, the OS temp dir elsewhere. */
@@ -27,18 +32,26 @@ function layout(root: string): Sandbox {
     root,
     installDir: path.join(root, 'install'),
     runtimeRoot: path.join(root, 'runtime-root'),
-    projectDir: path.join(root, 'project')
+    projectDir: path.join(root, 'project'),
+    home: path.join(root, 'home'),
+    tmp: path.join(root, 'tmp')
   }
 }
 
+/** Makes this run's marked sandbox in the temp parent; a temp dir that cannot be written is the host's fault. */
 export function createSandbox(runId: string): Sandbox {
   const parent = tempParent()
-  mkdirSync(parent, { recursive: true })
-  const root = mkdtempSync(path.join(parent, 'ktx-smoke-'))
-  writeFileSync(path.join(root, MARKER_FILE), JSON.stringify({ tag: MARKER_TAG, runId, createdAt: new Date().toISOString() }))
-  const sandbox = layout(root)
-  for (const dir of [sandbox.installDir, sandbox.runtimeRoot, sandbox.projectDir]) mkdirSync(dir)
-  return sandbox
+  try {
+    mkdirSync(parent, { recursive: true })
+    const root = mkdtempSync(path.join(parent, 'ktx-smoke-'))
+    writeFileSync(path.join(root, MARKER_FILE), JSON.stringify({ tag: MARKER_TAG, runId, createdAt: new Date().toISOString() }))
+    const sandbox = layout(root)
+    for (const dir of [sandbox.installDir, sandbox.runtimeRoot, sandbox.projectDir, sandbox.home, sandbox.tmp]) mkdirSync(dir)
+    return sandbox
+  } catch (error) {
+    const where = process.env.RUNNER_TEMP?.trim() ? 'RUNNER_TEMP' : 'the temp dir'
+    throw new SetupError(`Cannot create the sandbox in ${where} (${parent}): ${(error as Error).message}. It must be a writable directory.`)
+  }
 }
 
 /** The sandbox root as given and as resolved (macOS temp paths show up as /private/var/… in ps). */

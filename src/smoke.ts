@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import type { CacheClient, CacheDirs } from './cache.js'
-import { ExpectationError, tailLines, verify, type Check } from './checks.js'
+import { CancelledError, ExpectationError, SetupError, tailLines, verify, type Check } from './checks.js'
+import { describeProcess, killProcesses, leftRunning, recordedDaemonPid } from './containment.js'
+import { KTX_ENV, prependPath, sealedEnv } from './env.js'
 import type { Generation } from './generations.js'
+import { type HomeWatch, runtimeFiles } from './home.js'
 import type { Inputs } from './inputs.js'
-import { cleanEnv } from './install.js'
+import { LIMITS } from './limits.js'
 import { runCommand, type CommandResult } from './process.js'
 import type { Sandbox } from './sandbox.js'
 import type { TarballInfo } from './tarball.js'
@@ -25,7 +28,10 @@ export const PHASE_NAMES = [
 /** The fixed phases, the opt-in local-embeddings ones, and one `extra-N` per line of `extra-commands`. */
 export type PhaseName = (typeof PHASE_NAMES)[number] | 'embeddings-install' | 'embeddings-compute' | `extra-${number}`
 
-export type PhaseStatus = 'passed' | 'failed' | 'skipped'
+/** Whose fault: `failed` is the release's, `error` the caller's input, the host's or the action's own. */
+export type Verdict = 'passed' | 'failed' | 'error' | 'cancelled'
+
+export type PhaseStatus = Verdict | 'skipped'
 
 /** One command a phase ran, as the reports show it (output trimmed). */
 export interface CommandRecord {
@@ -62,6 +68,10 @@ export interface Facts {
   warehouseRows?: number
   daemon?: { url: string; pid: number; statePath?: string }
   cache?: CacheFacts
+  /** Files ktx commands wrote under the sandbox HOME (other than a runtime), by phase. */
+  homeWrites?: { phase: PhaseName; files: string[] }[]
+  /** Names env-passthrough let through to the code under test. */
+  passedThrough?: string[]
 }
 
 export interface CacheFacts {
@@ -77,7 +87,8 @@ export interface CacheFacts {
 }
 
 export interface SmokeResult {
-  result: 'passed' | 'failed'
+  result: Verdict
+  /** The phase where the run stopped (failed, errored or was cancelled). */
   failedPhase?: PhaseName
   /** The failing phase's full message: phase, command, expectation, exit code, output tail. */
   failure?: string
@@ -123,6 +134,26 @@ export interface SmokeContext {
   cacheDirs?: CacheDirs
   /** A directory put first on ktx's PATH (holds the uv-binary for releases that take uv from PATH). */
   pathDir?: string
+  /** How ktx is started: its bin, or `node <bin script>` on Windows. */
+  ktx?: { file: string; args: string[] }
+  /** Watches what ktx commands write under the sandbox HOME. */
+  homeWatch?: HomeWatch
+  /** The name of the phase running now. */
+  phase?: PhaseName
+  cancellation: Cancellation
+}
+
+/** Settles when the run is cancelled; the action's and the CLI's signal handlers call `cancel`. */
+export class Cancellation {
+  signal?: string
+  private fire!: (signal: string) => void
+  readonly promise = new Promise<string>(resolve => (this.fire = resolve))
+
+  cancel(signal: string): void {
+    if (this.signal) return
+    this.signal = signal
+    this.fire(signal)
+  }
 }
 
 export interface Services {
@@ -140,17 +171,10 @@ export interface Phase {
   run: (ctx: SmokeContext, scope: PhaseScope) => Promise<void>
 }
 
-/** Every ktx command runs with these (contract §2): no telemetry notice, no colour, no update check. */
-export const KTX_ENV = {
-  KTX_TELEMETRY_DISABLED: '1',
-  DO_NOT_TRACK: '1',
-  NO_COLOR: '1',
-  KTX_NO_UPDATE_CHECK: '1'
-} as const
+/** A process that outlives its command gets this long to end by itself before it counts as left behind. */
+const OUTLIVE_GRACE_MS = 1000
 
-const RECORD_OUTPUT_LIMIT = 64 * 1024
-
-export function trimForReport(text: string, limit = RECORD_OUTPUT_LIMIT): string {
+export function trimForReport(text: string, limit: number = LIMITS.record): string {
   if (text.length <= limit) return text
   return `[… ${text.length - limit} characters trimmed …]\n${text.slice(-limit)}`
 }
@@ -178,15 +202,21 @@ export class PhaseScope {
     this.ctx.log.warning(line)
   }
 
-  /** Runs any command, recorded in the phase; checks are applied in order. */
+  /**
+   * Runs a command of the code under test, recorded in the phase; checks are applied in order. Then
+   * nothing it started may still run (but the project's daemon), and, for ktx, nothing of it may
+   * sit under the sandbox HOME where a runtime would be.
+   */
   async exec(
     file: string,
     args: string[],
-    options: { cwd: string; env: NodeJS.ProcessEnv; timeoutSec: number; display: string },
+    options: { cwd: string; env: NodeJS.ProcessEnv; timeoutSec: number; display: string; watchHome?: boolean },
     checks: Check[] = []
   ): Promise<CommandResult> {
-    const display = shortenPaths(options.display, this.ctx.sandbox)
-    this.ctx.log.commandStarted(display)
+    const { ctx } = this
+    if (ctx.cancellation.signal) throw new CancelledError(ctx.cancellation.signal)
+    const display = shortenPaths(options.display, ctx.sandbox)
+    ctx.log.commandStarted(display)
     const result = await runCommand({
       file,
       args,
@@ -194,10 +224,10 @@ export class PhaseScope {
       env: options.env,
       timeoutMs: options.timeoutSec * 1000,
       display,
-      onOutput: text => this.ctx.log.output(text)
+      onOutput: text => ctx.log.output(text)
     })
     this.last = result
-    this.ctx.log.commandFinished(result)
+    ctx.log.commandFinished(result)
     this.commands.push({
       command: display,
       exitCode: result.exitCode,
@@ -207,34 +237,102 @@ export class PhaseScope {
       stdout: trimForReport(result.stdout),
       stderr: trimForReport(result.stderr)
     })
+    if (ctx.cancellation.signal) throw new CancelledError(ctx.cancellation.signal)
+    const leftovers = await this.stopLeftovers()
+    const homeFiles = options.watchHome ? (ctx.homeWatch?.newFiles() ?? []) : []
     verify(result, checks)
+    if (leftovers) throw new ExpectationError(leftovers, result)
+    this.judgeHomeFiles(homeFiles, result)
     return result
   }
 
-  /** Runs the installed `ktx` bin directly (never through npx / pnpm exec) in the fixture project. */
+  /** Kills what the command left running (but the project's daemon); says what, for the failure. */
+  private async stopLeftovers(): Promise<string | undefined> {
+    const { ctx } = this
+    if (!ctx.sandbox) return undefined
+    const left = await leftRunning({ runId: ctx.runId, root: ctx.sandbox.root }, daemonPids(ctx), OUTLIVE_GRACE_MS)
+    if (left === undefined) {
+      if (!this.notes.includes(CANNOT_LIST)) this.note(CANNOT_LIST)
+      return undefined
+    }
+    if (left.length === 0) return undefined
+    const survivors = await killProcesses(left)
+    const named = left.map(p => shortenPaths(describeProcess(p), ctx.sandbox)).join('; ')
+    return `it left ${left.length} process(es) running after it exited: ${named}. ${survivors.length ? `${survivors.length} survived SIGKILL.` : 'They were killed.'} Only the project's daemon may outlive the command that started it.`
+  }
+
+  /** A runtime under ~/.ktx/runtime fails the phase; other files are warnings, or failures with home-writes: fail. */
+  private judgeHomeFiles(files: string[], result: CommandResult): void {
+    if (files.length === 0) return
+    const { ctx } = this
+    const home = shortenPaths(ctx.sandbox!.home, ctx.sandbox)
+    const shown = (list: string[]): string =>
+      list.length > LIMITS.homeFiles
+        ? `${list
+            .slice(0, LIMITS.homeFiles)
+            .map(f => `~/${f}`)
+            .join(', ')} and ${list.length - LIMITS.homeFiles} more`
+        : list.map(f => `~/${f}`).join(', ')
+    const runtime = runtimeFiles(files)
+    if (runtime.length > 0) {
+      throw new ExpectationError(
+        `it wrote a runtime under the default root ${home}/.ktx/runtime (HOME is the sandbox's ${home}) although KTX_RUNTIME_ROOT was set: ${shown(runtime)}`,
+        result
+      )
+    }
+    const phase = ctx.phase!
+    const writes = ctx.facts.homeWrites ?? []
+    ctx.facts.homeWrites = writes
+    const record = writes.find(w => w.phase === phase)
+    if (record) record.files.push(...files)
+    else writes.push({ phase, files: [...files] })
+    const message = `ktx wrote under HOME (the sandbox's ${home}): ${shown(files)}`
+    if (ctx.inputs.homeWrites === 'fail') throw new ExpectationError(`${message}; home-writes is fail`, result)
+    this.warn(`${message}. A release should keep its files in the runtime root or the project; set home-writes to fail to make this a failure.`)
+  }
+
+  /** Runs the installed `ktx` (never through npx / pnpm exec) in the fixture project. */
   ktx(args: string[], checks: Check[], timeoutSec = this.ctx.inputs.phaseTimeoutSec): Promise<CommandResult> {
-    const { ktxBin, sandbox } = this.ctx
-    if (!ktxBin || !sandbox) throw new Error('ktx is not installed yet')
+    const { ktx, sandbox } = this.ctx
+    if (!ktx || !sandbox) throw new Error('ktx is not installed yet')
     const env = ktxEnv(this.ctx)
-    return this.exec(ktxBin, args, { cwd: sandbox.projectDir, env, timeoutSec, display: `ktx ${args.join(' ')}` }, checks)
+    return this.exec(ktx.file, [...ktx.args, ...args], { cwd: sandbox.projectDir, env, timeoutSec, display: `ktx ${args.join(' ')}`, watchHome: true }, checks)
   }
 }
 
-/** The environment of every ktx command: KTX_ENV, the sandbox's runtime root, the owned uv caches. */
+const CANNOT_LIST = 'processes cannot be listed on this host: whether a command left one running is not checked'
+
+/** The pids that may outlive a command: the project's daemon (as its state file and the start phases name it). */
+export function daemonPids(ctx: SmokeContext): number[] {
+  const pids = [ctx.facts.daemon?.pid, ctx.sandbox ? recordedDaemonPid(ctx.sandbox.projectDir) : undefined]
+  return pids.filter((pid): pid is number => pid !== undefined)
+}
+
+/** The sealed environment of the package install: no secrets, the user's HOME and package manager config. */
+export function installEnv(ctx: SmokeContext): NodeJS.ProcessEnv {
+  const tmp = ctx.sandbox!.tmp
+  return sealedEnv(process.env, { runId: ctx.runId, passthrough: ctx.inputs.envPassthrough, set: { TMPDIR: tmp, TMP: tmp, TEMP: tmp } })
+}
+
+/** The sealed environment of every ktx command: the sandbox HOME, KTX_ENV, the runtime root, uv's dirs. */
 export function ktxEnv(ctx: SmokeContext): NodeJS.ProcessEnv {
-  const extra: Record<string, string> = { ...KTX_ENV, KTX_RUNTIME_ROOT: ctx.sandbox!.runtimeRoot }
-  if (ctx.cacheDirs) Object.assign(extra, { UV_CACHE_DIR: ctx.cacheDirs.uvCache, UV_PYTHON_INSTALL_DIR: ctx.cacheDirs.uvPython })
-  const env = cleanEnv(extra)
-  if (ctx.pathDir) {
-    const key = Object.keys(env).find(k => k.toUpperCase() === 'PATH') ?? 'PATH'
-    env[key] = [ctx.pathDir, env[key]].filter(Boolean).join(path.delimiter)
-  }
+  const sandbox = ctx.sandbox!
+  const uv = ctx.cacheDirs ?? { uvCache: path.join(sandbox.root, 'uv-cache'), uvPython: path.join(sandbox.root, 'uv-python') }
+  const env = sealedEnv(process.env, {
+    runId: ctx.runId,
+    passthrough: ctx.inputs.envPassthrough,
+    home: { home: sandbox.home, tmp: sandbox.tmp },
+    set: { ...KTX_ENV, KTX_RUNTIME_ROOT: sandbox.runtimeRoot, UV_CACHE_DIR: uv.uvCache, UV_PYTHON_INSTALL_DIR: uv.uvPython }
+  })
+  if (ctx.pathDir) prependPath(env, ctx.pathDir)
   return env
 }
 
-/** The message a failing phase ends with: what failed, the command, its exit code and output. */
-export function failureMessage(phase: PhaseName, problem: string, result?: CommandResult): string {
-  const lines = [`Phase ${phase} failed: ${problem}`]
+const VERDICT_WORDS: Record<Exclude<Verdict, 'passed'>, string> = { failed: 'failed', error: 'could not run', cancelled: 'was cancelled' }
+
+/** The message a phase that stopped the run ends with: what went wrong, the command, its exit code and output. */
+export function failureMessage(phase: PhaseName, problem: string, result?: CommandResult, verdict: Exclude<Verdict, 'passed'> = 'failed'): string {
+  const lines = [`Phase ${phase} ${VERDICT_WORDS[verdict]}: ${problem}`]
   if (result) {
     lines.push(`command: ${result.display}`)
     const exit = result.timedOut
@@ -252,29 +350,46 @@ export function failureMessage(phase: PhaseName, problem: string, result?: Comma
 }
 
 export function newContext(inputs: Inputs, log: SmokeLog, saveState: SaveState, workspace: string, services: Services): SmokeContext {
-  return { inputs, runId: randomUUID(), workspace, facts: {}, log, saveState, services }
+  return { inputs, runId: randomUUID(), workspace, facts: {}, log, saveState, services, cancellation: new Cancellation() }
 }
 
-/** Runs the phases in order; the first failure stops the run and the rest are skipped. */
+/** Whose fault an exception in a phase is. */
+function verdictOf(error: unknown): Exclude<Verdict, 'passed'> {
+  if (error instanceof ExpectationError) return 'failed'
+  if (error instanceof CancelledError) return 'cancelled'
+  return 'error'
+}
+
+/** The phase's message for an exception: the action's own bugs say so, with the stack for the log. */
+function problemOf(error: unknown): string {
+  if (error instanceof ExpectationError || error instanceof SetupError || error instanceof CancelledError) return error.message
+  const e = error instanceof Error ? error : new Error(String(error))
+  return `internal error of ktx-smoke-action (please report it): ${e.stack ?? e.message}`
+}
+
+/** Runs the phases in order; the first failure, error or cancellation stops the run and the rest are skipped. */
 export async function runPhases(ctx: SmokeContext, phases: Phase[], onPhase?: (name: PhaseName) => void): Promise<SmokeResult> {
   const started = Date.now()
   const results: PhaseResult[] = []
-  let failedPhase: PhaseName | undefined
-  let failure: string | undefined
+  let stopped: { phase: PhaseName; verdict: Exclude<Verdict, 'passed'>; message: string } | undefined
+  const cancelled = ctx.cancellation.promise.then(signal => {
+    throw new CancelledError(signal)
+  })
+  cancelled.catch(() => {})
 
   for (const phase of phases) {
-    if (failedPhase || (phase.enabled && !phase.enabled(ctx))) {
-      results.push({
-        name: phase.name,
-        title: phase.title,
-        status: 'skipped',
-        durationMs: 0,
-        commands: [],
-        notes: [],
-        message: failedPhase ? `skipped: ${failedPhase} failed` : phase.skipReason
-      })
+    const skip = stopped
+      ? `skipped: ${stopped.phase} ${VERDICT_WORDS[stopped.verdict]}`
+      : ctx.cancellation.signal
+        ? `skipped: cancelled by ${ctx.cancellation.signal}`
+        : phase.enabled && !phase.enabled(ctx)
+          ? (phase.skipReason ?? 'skipped')
+          : undefined
+    if (skip !== undefined) {
+      results.push({ name: phase.name, title: phase.title, status: 'skipped', durationMs: 0, commands: [], notes: [], message: skip })
       continue
     }
+    ctx.phase = phase.name
     onPhase?.(phase.name)
     ctx.log.startPhase(phase.name, phase.title)
     const scope = new PhaseScope(ctx)
@@ -282,14 +397,12 @@ export async function runPhases(ctx: SmokeContext, phases: Phase[], onPhase?: (n
     let status: PhaseStatus = 'passed'
     let message: string | undefined
     try {
-      await phase.run(ctx, scope)
+      await Promise.race([phase.run(ctx, scope), cancelled])
     } catch (error) {
-      status = 'failed'
-      const result = error instanceof ExpectationError ? (error.result ?? scope.last) : scope.last
-      const problem = error instanceof Error ? error.message : String(error)
-      message = failureMessage(phase.name, shortenPaths(problem, ctx.sandbox), error instanceof ExpectationError ? result : undefined)
-      failedPhase = phase.name
-      failure = message
+      status = verdictOf(error)
+      const result = error instanceof ExpectationError ? (error.result ?? scope.last) : undefined
+      message = failureMessage(phase.name, shortenPaths(problemOf(error), ctx.sandbox), result, status)
+      stopped = { phase: phase.name, verdict: status, message }
     }
     const phaseResult: PhaseResult = {
       name: phase.name,
@@ -305,9 +418,9 @@ export async function runPhases(ctx: SmokeContext, phases: Phase[], onPhase?: (n
   }
 
   return {
-    result: failedPhase ? 'failed' : 'passed',
-    failedPhase,
-    failure,
+    result: stopped?.verdict ?? 'passed',
+    failedPhase: stopped?.phase,
+    failure: stopped?.message,
     phases: results,
     durationMs: Date.now() - started,
     facts: ctx.facts,

@@ -1,7 +1,11 @@
-import { openSync, readSync, closeSync, statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { t as listTar } from 'tar'
 import { glob, isDynamicPattern } from 'tinyglobby'
+import { ExpectationError, SetupError } from './checks.js'
+
+export const KTX_PACKAGE = '@kaelio/ktx'
 
 /** What the action needs to know about the tarball before installing it. */
 export interface TarballInfo {
@@ -14,6 +18,10 @@ export interface TarballInfo {
   dependencies: Record<string, string>
   /** The bundled Python asset manifest (`assets/python/manifest.json`), if the package ships one. */
   assetManifest?: AssetManifest
+  /** npm's integrity of the exact file, `sha512-<base64>`, as `npm pack --json` and the registry report it. */
+  integrity: string
+  /** The file's sha256, hex. */
+  sha256: string
 }
 
 export interface AssetManifest {
@@ -21,7 +29,8 @@ export interface AssetManifest {
   wheel?: { file?: string; sha256?: string; bytes?: number }
 }
 
-export class TarballError extends Error {
+/** The `tarball` input is missing or is not an npm tarball: the caller's fault. */
+export class TarballError extends SetupError {
   constructor(message: string) {
     super(message)
     this.name = 'TarballError'
@@ -106,9 +115,10 @@ export async function inspectTarball(file: string): Promise<TarballInfo> {
   const bins = typeof pkg.bin === 'string' ? { [name.replace(/^@[^/]+\//, '')]: pkg.bin } : (pkg.bin ?? {})
   if (typeof bins !== 'object' || !('ktx' in (bins as object))) {
     const has = Object.keys(bins as object)
-    throw new TarballError(
-      `Input tarball: ${name}@${version} has no "ktx" bin (bins: ${has.length ? has.join(', ') : 'none'}); is this the @kaelio/ktx tarball?`
-    )
+    const bins_ = has.length ? has.join(', ') : 'none'
+    // @kaelio/ktx without its bin is a broken release; any other package is the wrong input.
+    if (name === KTX_PACKAGE) throw new ExpectationError(`${name}@${version} declares no "ktx" bin (bins: ${bins_}) in its package.json`)
+    throw new TarballError(`Input tarball: ${name}@${version} has no "ktx" bin (bins: ${bins_}); is this the ${KTX_PACKAGE} tarball?`)
   }
 
   let assetManifest: AssetManifest | undefined
@@ -120,10 +130,13 @@ export async function inspectTarball(file: string): Promise<TarballInfo> {
       assetManifest = undefined
     }
   }
+  const bytes = readFileSync(file)
   return {
     path: file,
     name,
     version,
+    integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}`,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
     enginesNode: typeof pkg.engines?.node === 'string' ? pkg.engines.node : undefined,
     dependencies: { ...stringMap(pkg.dependencies), ...stringMap(pkg.optionalDependencies) },
     assetManifest

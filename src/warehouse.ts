@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import { isNonGlibcLinuxSync } from 'detect-libc'
+import { SetupError } from './checks.js'
 
 type DatabaseConstructor = typeof BetterSqlite3
 
@@ -30,13 +31,13 @@ export function sqlitePlatform(): string {
 export async function loadSqlite(): Promise<DatabaseConstructor> {
   const major = Number(process.versions.node.split('.')[0])
   if (major < SQLITE_MIN_NODE_MAJOR) {
-    throw new Error(
+    throw new SetupError(
       `better-sqlite3 needs Node ${SQLITE_MIN_NODE_MAJOR} or newer to write the sqlite warehouse, but the action runs on Node ${process.version}. On GitHub the action runs on its own Node 24 (runs.using: node24).`
     )
   }
   const platform = sqlitePlatform()
   const load = PLATFORM_ENTRIES[platform]
-  if (!load) throw new Error(`better-sqlite3 has no prebuilt binary for ${platform}; supported: ${SQLITE_PLATFORMS.join(', ')}.`)
+  if (!load) throw new SetupError(`better-sqlite3 has no prebuilt binary for ${platform}; supported: ${SQLITE_PLATFORMS.join(', ')}.`)
   return (await load()).default
 }
 

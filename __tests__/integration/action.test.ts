@@ -3,18 +3,29 @@
 // tarballs packed from the fixture CLI: the happy paths, and each broken release caught at its phase.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import { packFixture, type FixtureOptions } from '../../scripts/lib/fixture.js'
+import { packFixture, packReport, type FixtureOptions } from '../../scripts/lib/fixture.js'
 import { CACHE } from '../../scripts/lib/paths.js'
 import { runAction } from '../../scripts/lib/runner.js'
-import { assertCleanedUp, assertFailed, assertPassed, checkNoStrayProcesses, smoke } from './helpers.js'
+import { assertCleanedUp, assertErrored, assertFailed, assertPassed, checkNoStrayProcesses, smoke } from './helpers.js'
 
 checkNoStrayProcesses()
 
 describe('happy paths', () => {
+  it('the integrity outputs are those of the exact file, as npm pack --json reports them', async () => {
+    const tarball = packFixture()
+    const run = await runAction({ inputs: { tarball } })
+    assertPassed(run, 'admin')
+    assert.equal(run.outputs['tarball-integrity'], packReport(tarball).integrity)
+    assert.equal(run.outputs['tarball-sha256'], createHash('sha256').update(readFileSync(tarball)).digest('hex'))
+    assert.ok(run.summary.includes(`Tarball \`${packReport(tarball).integrity}\``))
+    assert.equal(JSON.parse(readFileSync(run.outputs.report, 'utf8')).tarball.integrity, packReport(tarball).integrity)
+  })
+
   it('admin generation with npm, detected automatically', async () => {
     const run = await smoke({ generation: 'admin' })
     assertPassed(run, 'admin')
@@ -55,7 +66,8 @@ describe('happy paths', () => {
     if (Number(version.slice(1).split('.')[0]) >= 22) {
       assertPassed(run, 'admin')
     } else {
-      assertFailed(run, 'project', new RegExp(`better-sqlite3 needs Node 22 or newer to write the sqlite warehouse, but the action runs on Node ${version}`))
+      // The action's host, not the release, is at fault.
+      assertErrored(run, 'project', new RegExp(`better-sqlite3 needs Node 22 or newer to write the sqlite warehouse, but the action runs on Node ${version}`))
     }
   })
 
@@ -169,12 +181,18 @@ describe('broken releases, each caught at its phase with the CLI quoted', () => 
     it(`${what} → ${phase}`, async () => assertFailed(await smoke(fixture, inputs), phase, message))
   }
 
-  it('a runtime written under ~/.ktx/runtime despite KTX_RUNTIME_ROOT → runtime-ready', async () => {
+  it('a runtime written under ~/.ktx/runtime despite KTX_RUNTIME_ROOT → the phase that wrote it, lazy-install', async () => {
     const home = mkdtempSync(path.join(CACHE, 'home-'))
     const npmrc = path.join(os.homedir(), '.npmrc')
     const env: Record<string, string> = { HOME: home, ...(existsSync(npmrc) ? { NPM_CONFIG_USERCONFIG: npmrc } : {}) }
     const run = await smoke({ faults: ['default-root'] }, {}, { env })
-    assertFailed(run, 'runtime-ready', /a runtime was written under the default root .*home-\w+\/\.ktx\/runtime\/0\.12\.0 although KTX_RUNTIME_ROOT was set/)
+    assertFailed(
+      run,
+      'lazy-install',
+      /Phase lazy-install failed: it wrote a runtime under the default root \$SANDBOX\/home\/\.ktx\/runtime \(HOME is the sandbox's \$SANDBOX\/home\) although KTX_RUNTIME_ROOT was set: ~\/\.ktx\/runtime\/0\.12\.0\/\.venv\/bin\/ktx-daemon/
+    )
+    // ktx ran with the sandbox HOME: the runner's HOME got nothing.
+    assert.deepEqual(readdirSync(home), [])
     rmSync(home, { recursive: true, force: true })
   })
 

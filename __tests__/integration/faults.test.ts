@@ -11,29 +11,9 @@ import { CACHE, REPO } from '../../scripts/lib/paths.js'
 import { runAction, type RunOptions } from '../../scripts/lib/runner.js'
 import { isProcessGone } from '../../src/process.js'
 import { MARKER_FILE } from '../../src/sandbox.js'
-import { assertCleanedUp, assertFailed, assertPassed, checkNoStrayProcesses, sandboxesIn, smoke } from './helpers.js'
+import { assertCleanedUp, assertFailed, assertPassed, checkNoStrayProcesses, killMainWhen, sandboxesIn, smoke } from './helpers.js'
 
 checkNoStrayProcesses()
-
-/** Options that send `signal` to the main step once its log matches `marker`; `sent()` says whether it did. */
-function killMainWhen(signal: NodeJS.Signals, marker: RegExp): { options: Partial<RunOptions>; sent: () => boolean } {
-  let seen = ''
-  let sent = false
-  let pid = 0
-  return {
-    options: {
-      onMainStarted: p => (pid = p),
-      onMainOutput: text => {
-        seen += text
-        if (!sent && marker.test(seen)) {
-          sent = true
-          process.kill(pid, signal)
-        }
-      }
-    },
-    sent: () => sent
-  }
-}
 
 /** A long-running process whose command line names `dir`, standing for something of the user's. */
 function bystander(dir: string): ChildProcess {
@@ -50,14 +30,26 @@ describe('cancellation and crashes', () => {
     ['daemon-start', 'stop-leaves-daemon', /::group::daemon-start/],
     ['daemon-reuse', 'stop-leaves-daemon', /::group::daemon-reuse/]
   ] as const) {
-    it(`SIGTERM to main during ${phase}: the post step leaves no process and no sandbox`, async () => {
+    it(`SIGTERM to main during ${phase}: main stops the command and the daemon itself, reports cancelled, exits within seconds`, async () => {
       const kill = killMainWhen('SIGTERM', marker)
       const run = await smoke({ faults: [fault] }, {}, kill.options)
       assert.ok(kill.sent(), 'the phase was never reached')
       assert.equal(run.main.code, 1)
-      assert.equal(run.outputs.result, 'failed')
+      // The runner follows SIGINT with SIGTERM after 7.5 s and then kills: main must be done before.
+      const took = run.main.exitedAt - kill.sentAt()
+      assert.ok(took < 7500, `main took ${took} ms to exit after SIGTERM`)
+      assert.equal(run.outputs.result, 'cancelled')
       assert.equal(run.outputs['failed-phase'], phase)
       assert.match(run.main.stdout, new RegExp(`::error::Cancelled \\(SIGTERM\\) during phase ${phase}`))
+      assert.deepEqual(run.leftoversAfterMain, [], 'main left a process of the run running')
+      assert.match(run.summary, new RegExp(`## ktx smoke: ⊘ cancelled during \`${phase}\``))
+      const report = JSON.parse(readFileSync(run.outputs.report, 'utf8'))
+      assert.equal(report.result, 'cancelled')
+      assert.equal(report.phases.find((p: { name: string }) => p.name === phase).status, 'cancelled')
+      assert.match(
+        readFileSync(run.outputs['junit-report'], 'utf8'),
+        new RegExp(`name="${phase}" time="[\\d.]+">\\s*<error message="Phase ${phase} was cancelled: cancelled by SIGTERM" type="cancelled"`)
+      )
       assertCleanedUp(run)
     })
   }
@@ -70,7 +62,7 @@ describe('cancellation and crashes', () => {
     assert.deepEqual(run.leftovers, [])
     const [kept] = sandboxesIn(run.runnerTemp)
     assert.ok(kept, 'the sandbox should be kept')
-    assert.match(run.post!.stdout, /killed daemon pid \d+ \(it ignored SIGTERM\)/)
+    assert.match(run.main.stdout, /cleanup: killed daemon pid \d+ \(it ignored SIGTERM\)/)
     rmSync(path.join(run.runnerTemp, kept), { recursive: true, force: true })
   })
 
@@ -83,7 +75,7 @@ describe('cancellation and crashes', () => {
       run.leftoversAfterMain.some(p => p.includes('uv python install')),
       `the orphaned uv should still run: ${run.leftoversAfterMain.join('\n')}`
     )
-    assert.match(run.post!.stdout, /killed \d+ leftover process\(es\) running from the sandbox/)
+    assert.match(run.post!.stdout, /killed \d+ leftover process\(es\) of the run: [^\n]*uv python install 3\.13/)
     assertCleanedUp(run)
   })
 

@@ -10,7 +10,7 @@ import { packFixture } from '../../scripts/lib/fixture.js'
 import { CACHE, REPO } from '../../scripts/lib/paths.js'
 import { baseEnv, processesUnder, stepPath } from '../../scripts/lib/runner.js'
 import { PHASE_NAMES } from '../../src/smoke.js'
-import { assertCleanedUp, assertFailed, assertPassed, checkNoStrayProcesses, smoke } from './helpers.js'
+import { assertCleanedUp, assertErrored, assertPassed, checkNoStrayProcesses, smoke } from './helpers.js'
 
 checkNoStrayProcesses()
 
@@ -72,7 +72,7 @@ describe('local-embeddings (opt-in)', () => {
     assert.equal(run.outputs['runtime-features'], 'core,local-embeddings')
     assert.match(run.main.stdout, /\$ ktx admin runtime install --feature local-embeddings --yes/)
     assert.match(run.main.stdout, /\$ ktx admin runtime start --feature local-embeddings/)
-    assert.match(run.main.stdout, /embedding of 384 numbers/)
+    assert.match(run.main.stdout, /embeddings: 1 \+ 2 vectors of 384 numbers/)
     const report = JSON.parse(readFileSync(run.outputs.report, 'utf8'))
     assert.deepEqual(
       report.phases.map((p: { name: string }) => p.name),
@@ -86,7 +86,7 @@ describe('local-embeddings (opt-in)', () => {
     assert.equal(run.outputs['failed-phase'], 'embeddings-compute')
     assert.match(
       run.main.stdout,
-      /::error::Phase embeddings-compute failed: expected an embedding of 384 finite numbers from POST http:\/\/127\.0\.0\.1:\d+\/embeddings\/compute, got 383 values/
+      /::error::Phase embeddings-compute failed: POST http:\/\/127\.0\.0\.1:\d+\/embeddings\/compute with \{"text"\}: "embedding": expected 384 numbers, got 383/
     )
     assert.deepEqual(run.leftoversAfterMain, [])
     assertCleanedUp(run)
@@ -138,10 +138,10 @@ describe('download caches and uv', () => {
 
   it('a uv-binary that does not exist is refused before anything is installed', async () => {
     const run = await smoke({}, { 'uv-binary': 'tools/uv' })
-    assertFailed(
+    assertErrored(
       run,
       'install',
-      /::error::Phase install failed: Input uv-binary: no file at "tools\/uv" \(looked for \S+\/workspace\/tools\/uv\)\. Give the path of a uv executable, or leave uv-binary empty\./
+      /::error::Phase install could not run: Input uv-binary: no file at "tools\/uv" \(looked for \S+\/workspace\/tools\/uv\)\. Give the path of a uv executable, or leave uv-binary empty\./
     )
   })
 })

@@ -7,6 +7,7 @@ import path from 'node:path'
 import { before, describe, it } from 'node:test'
 import { packFixture } from '../../scripts/lib/fixture.js'
 import { nodeBinary } from '../../scripts/lib/node.js'
+import { isProcessGone, waitFor } from '../../src/process.js'
 import { CACHE } from '../../scripts/lib/paths.js'
 
 const node24 = nodeBinary(24)
@@ -104,6 +105,34 @@ describe('fixture ktx CLI, admin generation (0.12)', () => {
     assert.equal(r.code, 0)
     assert.match(r.stderr, /anonymous usage data/)
     assert.ok(existsSync(path.join(dir, '.ktx', 'telemetry.json')))
+  })
+
+  it('serves the embeddings API as strictly as the real daemon: 422 for a body of the wrong shape', async () => {
+    const install = ktx(dir, ['admin', 'runtime', 'install', '--feature', 'local-embeddings', '--yes'])
+    assert.equal(install.code, 0, install.stderr)
+    const start = ktx(dir, ['admin', 'runtime', 'start', '--feature', 'local-embeddings'])
+    assert.equal(start.code, 0, start.stderr)
+    const url = start.stdout.match(/^url: (\S+)$/m)![1]
+    const post = async (route: string, body: unknown) => {
+      const res = await fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> }
+    }
+    try {
+      const wrong = await post('/embeddings/compute', { texts: ['a'] })
+      assert.equal(wrong.status, 422)
+      assert.deepEqual((wrong.json.detail as { loc: string[] }[])[0].loc, ['body', 'text'])
+      assert.equal((await post('/embeddings/compute-bulk', { text: 'a' })).status, 422)
+      assert.equal((await post('/embeddings/compute', { text: '' })).status, 422)
+      const one = await post('/embeddings/compute', { text: 'orders' })
+      assert.equal(one.status, 200)
+      assert.equal((one.json.embedding as number[]).length, 384)
+      const bulk = await post('/embeddings/compute-bulk', { texts: ['a', 'b'] })
+      assert.equal((bulk.json.embeddings as number[][]).length, 2)
+    } finally {
+      assert.equal(ktx(dir, ['admin', 'runtime', 'stop']).code, 0)
+      const pid = Number(start.stdout.match(/^pid: (\d+)$/m)![1])
+      assert.ok(await waitFor(() => isProcessGone(pid), 10_000), 'the daemon outlived stop')
+    }
   })
 })
 

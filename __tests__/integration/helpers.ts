@@ -55,13 +55,25 @@ export function assertPassed(run: ActionRun, generation: string): void {
   assertCleanedUp(run)
 }
 
+/** The release failed at `phase`: its fault, named in the outputs, the log, the summary and the reports. */
 export function assertFailed(run: ActionRun, phase: string, message: RegExp): void {
-  assert.equal(run.outputs.result, 'failed')
+  assertStopped(run, 'failed', phase, message)
+}
+
+/** The run could not judge the release (the input, the host or the action): result=error at `phase`. */
+export function assertErrored(run: ActionRun, phase: string, message: RegExp): void {
+  assertStopped(run, 'error', phase, message)
+}
+
+function assertStopped(run: ActionRun, verdict: 'failed' | 'error', phase: string, message: RegExp): void {
+  assert.equal(run.outputs.result, verdict, run.main.stdout.slice(-3000))
   assert.equal(run.outputs['failed-phase'], phase)
   assert.match(run.main.stdout, message)
-  assert.match(run.main.stdout, new RegExp(`::error::Phase ${phase} failed`))
+  assert.match(run.main.stdout, new RegExp(`::error::Phase ${phase} ${verdict === 'failed' ? 'failed' : 'could not run'}`))
   assert.equal(run.main.code, 1)
-  assert.match(run.summary, new RegExp(`❌ failed in \`${phase}\``))
+  assert.match(run.summary, verdict === 'failed' ? new RegExp(`❌ failed in \`${phase}\``) : new RegExp(`⚠️ error in \`${phase}\``))
+  const junit = readFileSync(run.outputs['junit-report'], 'utf8')
+  assert.match(junit, new RegExp(`<testcase classname="ktx-smoke" name="${phase}" time="[\\d.]+">\\s*<${verdict === 'failed' ? 'failure' : 'error'} `))
   const report = JSON.parse(readFileSync(run.outputs.report, 'utf8'))
   const after = PHASE_NAMES.slice(PHASE_NAMES.indexOf(phase as (typeof PHASE_NAMES)[number]) + 1)
   assert.deepEqual(
@@ -77,4 +89,25 @@ export function checkNoStrayProcesses(): void {
   afterEach(() => {
     assert.deepEqual(processesUnder(CACHE), [], 'a process started by the test is still running')
   })
+}
+
+/** Options that send `signal` to the main step once its log matches `marker`; `sent()` says whether it did, `sentAt()` when. */
+export function killMainWhen(signal: NodeJS.Signals, marker: RegExp): { options: Partial<RunOptions>; sent: () => boolean; sentAt: () => number } {
+  let seen = ''
+  let sentAt = 0
+  let pid = 0
+  return {
+    options: {
+      onMainStarted: p => (pid = p),
+      onMainOutput: text => {
+        seen += text
+        if (!sentAt && marker.test(seen)) {
+          sentAt = Date.now()
+          process.kill(pid, signal)
+        }
+      }
+    },
+    sent: () => sentAt > 0,
+    sentAt: () => sentAt
+  }
 }

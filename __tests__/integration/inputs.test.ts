@@ -1,7 +1,7 @@
 // Bad input through the bundled action: a clear error naming the input and what would be valid,
 // before anything is installed; no sandbox, no process, and a post step with nothing to do.
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { before, describe, it } from 'node:test'
 import { gzipSync } from 'node:zlib'
@@ -13,12 +13,16 @@ import { assertPassed, checkNoStrayProcesses, sandboxesIn } from './helpers.js'
 
 checkNoStrayProcesses()
 
-/** Main failed with `message` as its error, before any sandbox existed; post had nothing to do. */
+/** Main stopped with `message` as its error and result=error (the caller's fault), before any sandbox existed; post had nothing to do. */
 function assertRejected(run: ActionRun, message: RegExp, failedPhase = ''): void {
   assert.equal(run.main.code, 1, run.main.stdout)
   assert.match(run.main.stdout, message)
   assert.match(run.main.stdout, /::error::/)
-  assert.equal(run.outputs.result, 'failed')
+  assert.equal(run.outputs.result, 'error')
+  if (failedPhase) {
+    assert.match(run.summary, new RegExp(`⚠️ error in \`${failedPhase}\``))
+    assert.match(readFileSync(run.outputs['junit-report'], 'utf8'), /<error message="Phase install could not run: [^"]*" type="smoke-error"/)
+  }
   assert.equal(run.outputs['failed-phase'], failedPhase)
   assert.deepEqual(sandboxesIn(run.runnerTemp), [], 'a sandbox was created for a bad input')
   assert.doesNotMatch(run.main.stdout, /\$ (npm|pnpm) install/, 'something was installed')
@@ -46,6 +50,12 @@ describe('invalid inputs', () => {
       new RegExp(`::error::Invalid phase-timeout: "${value}"\\. Expected a whole number of seconds from 1 to 21600\\.`)
     ]),
     ['install-timeout 1.5', { 'install-timeout': '1.5' }, /::error::Invalid install-timeout: "1\.5"\. Expected a whole number of seconds from 1 to 21600\./],
+    [
+      'env-passthrough with a bad name',
+      { 'env-passthrough': 'GOOD_NAME, bad-name' },
+      /::error::Invalid env-passthrough: "bad-name"\. Give variable names \(e\.g\. NODE_AUTH_TOKEN\) or PREFIX_\* patterns/
+    ],
+    ['home-writes ignore', { 'home-writes': 'ignore' }, /::error::Invalid home-writes: "ignore"\. Valid values: warn, fail\./],
     ...(['daemon', 'keep-sandbox', 'fail-on-error'] as const).flatMap(name =>
       ['yes', '1'].map((value): [string, Record<string, string>, RegExp] => [
         `${name} ${value}`,
@@ -89,12 +99,12 @@ describe('tarballs that are not a ktx npm tarball', () => {
     [
       'no file matches the glob',
       () => ({ tarball: 'artifacts/*.tgz' }),
-      /::error::Phase install failed: Input tarball: no file matches "artifacts\/\*\.tgz" \(relative to \S+\/workspace\)/
+      /::error::Phase install could not run: Input tarball: no file matches "artifacts\/\*\.tgz" \(relative to \S+\/workspace\)/
     ],
     [
       'no file at the path',
       () => ({ tarball: 'dist/kaelio-ktx.tgz' }),
-      /::error::Phase install failed: Input tarball: no file at "dist\/kaelio-ktx\.tgz" \(looked for \S+\/workspace\/dist\/kaelio-ktx\.tgz, relative to \S+\/workspace\)/
+      /::error::Phase install could not run: Input tarball: no file at "dist\/kaelio-ktx\.tgz" \(looked for \S+\/workspace\/dist\/kaelio-ktx\.tgz, relative to \S+\/workspace\)/
     ],
     [
       'a glob matching two files',
@@ -121,10 +131,24 @@ describe('tarballs that are not a ktx npm tarball', () => {
   }
 })
 
-describe('the tools on PATH', () => {
+describe('the tools on PATH and the runner', () => {
+  it('a RUNNER_TEMP that cannot hold the sandbox: an error of the runner, not a failed release', async () => {
+    const file = path.join(mkdtempSync(path.join(CACHE, 'runner-temp-')), 'a-file')
+    writeFileSync(file, '')
+    const run = await runAction({ inputs: { tarball: packFixture() }, env: { RUNNER_TEMP: path.join(file, 'temp') } })
+    assert.equal(run.outputs.result, 'error')
+    assert.equal(run.outputs['failed-phase'], 'install')
+    assert.match(
+      run.main.stdout,
+      /::error::Phase install could not run: Cannot create the sandbox in RUNNER_TEMP \(\S+a-file\/temp\): ENOTDIR[^\n]*It must be a writable directory\./
+    )
+    assert.equal(run.post?.code, 0)
+    rmSync(path.dirname(file), { recursive: true, force: true })
+  })
+
   it('pnpm missing from PATH: says how to get it', async () => {
     const run = await runAction({ inputs: { tarball: packFixture(), 'package-manager': 'pnpm' }, withoutPnpm: true })
-    assertRejected(run, /::error::Phase install failed: pnpm is not on PATH\. Install it before this step, e\.g\. with pnpm\/action-setup/, 'install')
+    assertRejected(run, /::error::Phase install could not run: pnpm is not on PATH\. Install it before this step, e\.g\. with pnpm\/action-setup/, 'install')
   })
 
   it("a Node on PATH older than the package's engines.node: names both", async () => {
@@ -132,7 +156,7 @@ describe('the tools on PATH', () => {
     const run = await runAction(options)
     assertRejected(
       run,
-      /::error::Phase install failed: @kaelio\/ktx@0\.12\.0 requires Node >=23 \(engines\.node\), but the Node on PATH is v22\.\d+\.\d+ \(\S+\)\. Select a matching Node with actions\/setup-node before this step\./,
+      /::error::Phase install could not run: @kaelio\/ktx@0\.12\.0 requires Node >=23 \(engines\.node\), but the Node on PATH is v22\.\d+\.\d+ \(\S+\)\. Select a matching Node with actions\/setup-node before this step\./,
       'install'
     )
   })

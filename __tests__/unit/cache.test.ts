@@ -55,7 +55,7 @@ describe('cache keys', () => {
       { manager: 'pnpm' as const },
       { managerVersion: '11.7.0' },
       { dependencies: { ...PARTS.dependencies, yaml: '^2.9.0' } },
-      { wheelSha256: 'ff' + PARTS.wheelSha256.slice(2) },
+      { wheelSha256: `ff${PARTS.wheelSha256.slice(2)}` },
       { features: ['core' as const, 'local-embeddings' as const] }
     ]) {
       assert.notEqual(cacheKey({ ...PARTS, ...change }).key, base, JSON.stringify(change))
@@ -133,6 +133,8 @@ describe('restore in main, save in post', () => {
       path: 't.tgz',
       name: '@kaelio/ktx',
       version: '0.12.0',
+      integrity: 'sha512-x',
+      sha256: 'x',
       dependencies: PARTS.dependencies,
       assetManifest: { wheel: { sha256: PARTS.wheelSha256 } }
     }

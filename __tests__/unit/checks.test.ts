@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { exitsWith, jsonStdout, lineMatches, parseCheckLines, plainLine, stderrEmpty, stderrOnly, verify } from '../../src/checks.js'
 import { ADMIN, RUNTIME } from '../../src/generations.js'
-import { firstEmbedding } from '../../src/phases.js'
+import { EMBEDDING_DIMENSIONS, embeddingProblem } from '../../src/phases.js'
 import type { CommandResult } from '../../src/process.js'
 
 const result = (over: Partial<CommandResult> = {}): CommandResult => ({
@@ -86,11 +86,11 @@ describe('checks', () => {
 })
 
 describe('embedding answers', () => {
-  it('finds the vector under embedding, embeddings[0] or data[0].embedding', () => {
-    assert.deepEqual(firstEmbedding({ embedding: [1, 2] }), [1, 2])
-    assert.deepEqual(firstEmbedding({ embeddings: [[3], [4]] }), [3])
-    assert.deepEqual(firstEmbedding({ data: [{ embedding: [5] }] }), [5])
-    assert.equal(firstEmbedding({ vectors: [[1]] }), undefined)
-    assert.equal(firstEmbedding(null), undefined)
+  it('judges an embedding: exactly 384 finite numbers', () => {
+    assert.equal(EMBEDDING_DIMENSIONS, 384)
+    assert.equal(embeddingProblem(Array.from({ length: 384 }, (_, i) => i / 384)), undefined)
+    assert.equal(embeddingProblem(Array.from({ length: 383 }, () => 0.1)), 'expected 384 numbers, got 383')
+    assert.equal(embeddingProblem([...Array.from({ length: 383 }, () => 0.1), Number.NaN]), 'it holds values that are not finite numbers')
+    assert.match(embeddingProblem(undefined) ?? '', /expected an array of 384 numbers/)
   })
 })

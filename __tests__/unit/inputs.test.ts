@@ -30,7 +30,9 @@ describe('parseInputs', () => {
       cache: 'auto',
       uvBinary: '',
       quiet: false,
-      extraCommands: []
+      extraCommands: [],
+      envPassthrough: [],
+      homeWrites: 'warn'
     })
   })
 

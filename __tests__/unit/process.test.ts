@@ -49,3 +49,68 @@ describe('CappedText', () => {
     assert.equal(t.toString(), '0123456789\n[… 10 characters omitted …]\nKLMNOPQRST')
   })
 })
+
+describe('output capture at scale', () => {
+  it('keeps head and tail across uneven chunks, with the exact count of what it left out', () => {
+    const t = new CappedText(8)
+    const chunks = ['abc', 'defgh', 'ij', 'klmnopqrstu', 'v', 'wxyz0123456789']
+    for (const c of chunks) t.push(c)
+    const all = chunks.join('')
+    assert.equal(t.toString(), `${all.slice(0, 8)}\n[… ${all.length - 16} characters omitted …]\n${all.slice(-8)}`)
+  })
+
+  it('reads 200 MB of output about as fast as it is written, keeping only the capped head and tail', async () => {
+    // The writer's own time, output thrown away, is the yardstick: capturing may add little to it.
+    const size = 200 * 1024 * 1024
+    const writer = `const b = Buffer.alloc(65536, 'y'); let left = ${size}; (function w() { while (left > 0) { left -= b.length; if (!process.stdout.write(b)) return process.stdout.once('drain', w) } })()`
+    const discarded = Date.now()
+    const sink = await runCommand({
+      file: '/bin/sh',
+      args: ['-c', `"${node}" -e "${writer}" > /dev/null`],
+      cwd: process.cwd(),
+      env: process.env,
+      timeoutMs: 300_000
+    })
+    const writeMs = Date.now() - discarded
+    assert.equal(sink.exitCode, 0)
+    const r = await runCommand({ file: node, args: ['-e', writer], cwd: process.cwd(), env: process.env, timeoutMs: 300_000 })
+    assert.equal(r.exitCode, 0)
+    assert.ok(r.stdout.length < 9 * 1024 * 1024, `capture holds ${r.stdout.length} characters`)
+    const cap = 4 * 1024 * 1024
+    const marker = `\n[… ${size - 2 * cap} characters omitted …]\n`
+    assert.equal(r.stdout.length, 2 * cap + marker.length)
+    assert.equal(r.stdout.slice(cap, cap + marker.length), marker)
+    assert.ok(/^y+$/.test(r.stdout.slice(0, cap)) && /^y+$/.test(r.stdout.slice(-cap)), 'the head and the tail are the output')
+    // Quadratic capture took 40–93 s here for what is written in under a second.
+    assert.ok(r.durationMs < writeMs * 5 + 5000, `captured in ${r.durationMs} ms; writing alone took ${writeMs} ms`)
+  })
+
+  it('never signals a pid again once its command has exited (the SIGKILL escalation is cleared)', async () => {
+    // The command answers the timeout's SIGTERM by exiting soon after, well before the SIGKILL would come.
+    const script = "console.log(process.pid); process.on('SIGTERM', () => setTimeout(() => process.exit(0), 100)); setInterval(() => {}, 1000)"
+    const signalled: [number, string | number | undefined, number][] = []
+    const kill = process.kill
+    process.kill = ((pid: number, signal?: string | number) => {
+      signalled.push([Math.abs(pid), signal, Date.now()])
+      return kill.call(process, pid, signal)
+    }) as typeof process.kill
+    try {
+      const r = await runCommand({ file: node, args: ['-e', script], cwd: process.cwd(), env: process.env, timeoutMs: 300 })
+      const ended = Date.now()
+      assert.equal(r.timedOut, true)
+      const pid = Number(r.stdout.trim())
+      await new Promise(resolve => setTimeout(resolve, 2500))
+      assert.ok(
+        signalled.some(([p, s]) => p === pid && s === 'SIGTERM'),
+        'the timeout sent SIGTERM'
+      )
+      assert.deepEqual(
+        signalled.filter(([p, , at]) => p === pid && at > ended),
+        [],
+        'a signal went to the pid after its command had exited'
+      )
+    } finally {
+      process.kill = kill
+    }
+  })
+})

@@ -28,7 +28,7 @@ function smoke(failAt?: (typeof PHASE_NAMES)[number], message = 'Phase x failed:
     durationMs: 12345,
     runId: 'r',
     facts: {
-      tarball: { path: '/t/kaelio-ktx-0.12.0.tgz', name: '@kaelio/ktx', version: '0.12.0', dependencies: {} },
+      tarball: { path: '/t/kaelio-ktx-0.12.0.tgz', name: '@kaelio/ktx', version: '0.12.0', dependencies: {}, integrity: 'sha512-AAAA', sha256: 'ab12' },
       ktxVersion: '0.12.0',
       generation: ADMIN,
       statusBefore: 'missing',
@@ -61,7 +61,9 @@ describe('outputs', () => {
       report: '/tmp/report.json',
       'junit-report': '/tmp/junit.xml',
       'cache-hit': 'false',
-      'cache-key': 'ktx-smoke-v1-k'
+      'cache-key': 'ktx-smoke-v1-k',
+      'tarball-integrity': 'sha512-AAAA',
+      'tarball-sha256': 'ab12'
     })
   })
 
@@ -109,7 +111,8 @@ describe('summary', () => {
     const md = summaryMarkdown(smoke('query-execute', 'Phase query-execute failed: expected rows [[3]]\nstderr: <oops> & co'))
     assert.match(md, /❌ failed in `query-execute`/)
     assert.match(md, /\| `runtime-checks` title of runtime-checks \| - skipped \| {2}\|/)
-    assert.match(md, /<details><summary>Output of the failing phase <code>query-execute<\/code><\/summary>/)
+    assert.match(md, /❌ failed in `query-execute`: the release under test is at fault/)
+    assert.match(md, /<details><summary>Output of the phase <code>query-execute<\/code><\/summary>/)
     assert.match(md, /<pre>Phase query-execute failed: expected rows \[\[3\]\]\nstderr: &lt;oops&gt; &amp; co<\/pre>/)
   })
 
@@ -204,14 +207,47 @@ describe('JUnit report', () => {
   })
 })
 
+describe('whose fault', () => {
+  /** The run stopped at `phase` with `verdict`, the phase marked the same. */
+  const stoppedAs = (verdict: 'error' | 'cancelled', phase: (typeof PHASE_NAMES)[number]): ReturnType<typeof smoke> => {
+    const run = smoke(phase, `Phase ${phase} could not run: Input tarball: no file at "x.tgz"`)
+    run.result = verdict
+    run.phases[PHASE_NAMES.indexOf(phase)].status = verdict
+    return run
+  }
+
+  it('an error is a JUnit <error>, a failure a <failure>', () => {
+    const xml = junitXml(stoppedAs('error', 'install'))
+    assert.match(xml, /tests="11" failures="0" errors="1" skipped="10"/)
+    assert.match(xml, /<error message="Phase install could not run: Input tarball: no file at &quot;x\.tgz&quot;" type="smoke-error"\/>/)
+    assert.doesNotMatch(xml, /<failure /)
+    assert.match(junitXml(stoppedAs('cancelled', 'lazy-install')), /<error message="[^"]*" type="cancelled"\/>/)
+  })
+
+  it('the summary headline says whose fault it is', () => {
+    assert.match(
+      summaryMarkdown(stoppedAs('error', 'install')),
+      /^## ktx smoke: ⚠️ error in `install`: the smoke could not run \(the input, the runner or the action is at fault\); the release was not judged/
+    )
+    assert.match(summaryMarkdown(stoppedAs('cancelled', 'daemon-reuse')), /^## ktx smoke: ⊘ cancelled during `daemon-reuse`/)
+    assert.match(summaryMarkdown(stoppedAs('error', 'install')), /<details open><summary>Output of the phase <code>install<\/code>/)
+  })
+
+  it('lists what ktx wrote under the sandbox HOME', () => {
+    const run = smoke()
+    run.facts.homeWrites = [{ phase: 'version', files: ['.cache/ktx/models.json', '.ktx/logs/ktx.log'] }]
+    assert.match(summaryMarkdown(run), /Written under the sandbox HOME[\s\S]*- `version`: `~\/\.cache\/ktx\/models\.json`, `~\/\.ktx\/logs\/ktx\.log`/)
+  })
+})
+
 describe('outputs and action.yml', () => {
   it('sets exactly the outputs action.yml declares, also before any phase ran', async () => {
     const { readFileSync } = await import('node:fs')
     const yml = readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')
-    const declared = [...yml.slice(yml.indexOf('\noutputs:')).matchAll(/^ {2}([a-z-]+):$/gm)].map(m => m[1])
+    const declared = [...yml.slice(yml.indexOf('\noutputs:')).matchAll(/^ {2}([a-z0-9-]+):$/gm)].map(m => m[1])
     assert.deepEqual(Object.keys(outputsOf(smoke(), REPORTS)), declared)
     assert.deepEqual(Object.keys(outputsBeforeAnyPhase()), declared)
-    assert.equal(outputsBeforeAnyPhase().result, 'failed')
+    assert.equal(outputsBeforeAnyPhase().result, 'error')
     assert.equal(outputsBeforeAnyPhase()['cache-hit'], 'false')
   })
 })

@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { before, describe, it } from 'node:test'
+import { ExpectationError, SetupError } from '../../src/checks.js'
 import { inspectTarball, resolveTarball } from '../../src/tarball.js'
 import { packFixture } from '../../scripts/lib/fixture.js'
 
@@ -54,7 +55,16 @@ describe('tarball', () => {
     execFileSync('tar', ['-czf', path.join(dir, 'nopkg.tgz'), '-C', pkgDir, 'other'])
     await assert.rejects(inspectTarball(path.join(dir, 'nopkg.tgz')), /has no package\/package.json/)
 
+    // @kaelio/ktx without its bin is a broken release (failed); another package is the wrong input (error).
     const noBin = packFixture({ manifest: { bin: { other: 'bin/ktx.js' } } })
-    await assert.rejects(inspectTarball(noBin), /@kaelio\/ktx@0\.12\.0 has no "ktx" bin \(bins: other\)/)
+    await assert.rejects(
+      inspectTarball(noBin),
+      (e: Error) => e instanceof ExpectationError && /@kaelio\/ktx@0\.12\.0 declares no "ktx" bin \(bins: other\)/.test(e.message)
+    )
+    const other = packFixture({ manifest: { name: '@kaelio/not-ktx', bin: { other: 'bin/ktx.js' } } })
+    await assert.rejects(
+      inspectTarball(other),
+      (e: Error) => e instanceof SetupError && /Input tarball: @kaelio\/not-ktx@0\.12\.0 has no "ktx" bin/.test(e.message)
+    )
   })
 })

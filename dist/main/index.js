@@ -1,6 +1,359 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
+/***/ 546:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const cp = __nccwpck_require__(5317);
+const parse = __nccwpck_require__(7877);
+const enoent = __nccwpck_require__(6469);
+
+function spawn(command, args, options) {
+    // Parse the arguments
+    const parsed = parse(command, args, options);
+
+    // Spawn the child process
+    const spawned = cp.spawn(parsed.command, parsed.args, parsed.options);
+
+    // Hook into child process "exit" event to emit an error if the command
+    // does not exists, see: https://github.com/IndigoUnited/node-cross-spawn/issues/16
+    enoent.hookChildProcess(spawned, parsed);
+
+    return spawned;
+}
+
+function spawnSync(command, args, options) {
+    // Parse the arguments
+    const parsed = parse(command, args, options);
+
+    // Spawn the child process
+    const result = cp.spawnSync(parsed.command, parsed.args, parsed.options);
+
+    // Analyze if the command does not exist, see: https://github.com/IndigoUnited/node-cross-spawn/issues/16
+    result.error = result.error || enoent.verifyENOENTSync(result.status, parsed);
+
+    return result;
+}
+
+module.exports = spawn;
+module.exports.spawn = spawn;
+module.exports.sync = spawnSync;
+
+module.exports._parse = parse;
+module.exports._enoent = enoent;
+
+
+/***/ }),
+
+/***/ 6469:
+/***/ ((module) => {
+
+
+
+const isWin = process.platform === 'win32';
+
+function notFoundError(original, syscall) {
+    return Object.assign(new Error(`${syscall} ${original.command} ENOENT`), {
+        code: 'ENOENT',
+        errno: 'ENOENT',
+        syscall: `${syscall} ${original.command}`,
+        path: original.command,
+        spawnargs: original.args,
+    });
+}
+
+function hookChildProcess(cp, parsed) {
+    if (!isWin) {
+        return;
+    }
+
+    const originalEmit = cp.emit;
+
+    cp.emit = function (name, arg1) {
+        // If emitting "exit" event and exit code is 1, we need to check if
+        // the command exists and emit an "error" instead
+        // See https://github.com/IndigoUnited/node-cross-spawn/issues/16
+        if (name === 'exit') {
+            const err = verifyENOENT(arg1, parsed);
+
+            if (err) {
+                return originalEmit.call(cp, 'error', err);
+            }
+        }
+
+        return originalEmit.apply(cp, arguments); // eslint-disable-line prefer-rest-params
+    };
+}
+
+function verifyENOENT(status, parsed) {
+    if (isWin && status === 1 && !parsed.file) {
+        return notFoundError(parsed.original, 'spawn');
+    }
+
+    return null;
+}
+
+function verifyENOENTSync(status, parsed) {
+    if (isWin && status === 1 && !parsed.file) {
+        return notFoundError(parsed.original, 'spawnSync');
+    }
+
+    return null;
+}
+
+module.exports = {
+    hookChildProcess,
+    verifyENOENT,
+    verifyENOENTSync,
+    notFoundError,
+};
+
+
+/***/ }),
+
+/***/ 7877:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const path = __nccwpck_require__(6928);
+const resolveCommand = __nccwpck_require__(4866);
+const escape = __nccwpck_require__(2164);
+const readShebang = __nccwpck_require__(599);
+
+const isWin = process.platform === 'win32';
+const isExecutableRegExp = /\.(?:com|exe)$/i;
+const isCmdShimRegExp = /node_modules[\\/].bin[\\/][^\\/]+\.cmd$/i;
+
+function detectShebang(parsed) {
+    parsed.file = resolveCommand(parsed);
+
+    const shebang = parsed.file && readShebang(parsed.file);
+
+    if (shebang) {
+        parsed.args.unshift(parsed.file);
+        parsed.command = shebang;
+
+        return resolveCommand(parsed);
+    }
+
+    return parsed.file;
+}
+
+function parseNonShell(parsed) {
+    if (!isWin) {
+        return parsed;
+    }
+
+    // Detect & add support for shebangs
+    const commandFile = detectShebang(parsed);
+
+    // We don't need a shell if the command filename is an executable
+    const needsShell = !isExecutableRegExp.test(commandFile);
+
+    // If a shell is required, use cmd.exe and take care of escaping everything correctly
+    // Note that `forceShell` is an hidden option used only in tests
+    if (parsed.options.forceShell || needsShell) {
+        // Need to double escape meta chars if the command is a cmd-shim located in `node_modules/.bin/`
+        // The cmd-shim simply calls execute the package bin file with NodeJS, proxying any argument
+        // Because the escape of metachars with ^ gets interpreted when the cmd.exe is first called,
+        // we need to double escape them
+        const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
+
+        // Normalize posix paths into OS compatible paths (e.g.: foo/bar -> foo\bar)
+        // This is necessary otherwise it will always fail with ENOENT in those cases
+        parsed.command = path.normalize(parsed.command);
+
+        // Escape command & arguments
+        parsed.command = escape.command(parsed.command);
+        parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
+
+        const shellCommand = [parsed.command].concat(parsed.args).join(' ');
+
+        parsed.args = ['/d', '/s', '/c', `"${shellCommand}"`];
+        parsed.command = process.env.comspec || 'cmd.exe';
+        parsed.options.windowsVerbatimArguments = true; // Tell node's spawn that the arguments are already escaped
+    }
+
+    return parsed;
+}
+
+function parse(command, args, options) {
+    // Normalize arguments, similar to nodejs
+    if (args && !Array.isArray(args)) {
+        options = args;
+        args = null;
+    }
+
+    args = args ? args.slice(0) : []; // Clone array to avoid changing the original
+    options = Object.assign({}, options); // Clone object to avoid changing the original
+
+    // Build our parsed object
+    const parsed = {
+        command,
+        args,
+        options,
+        file: undefined,
+        original: {
+            command,
+            args,
+        },
+    };
+
+    // Delegate further parsing to shell or non-shell
+    return options.shell ? parsed : parseNonShell(parsed);
+}
+
+module.exports = parse;
+
+
+/***/ }),
+
+/***/ 2164:
+/***/ ((module) => {
+
+
+
+// See http://www.robvanderwoude.com/escapechars.php
+const metaCharsRegExp = /([()\][%!^"`<>&|;, *?])/g;
+
+function escapeCommand(arg) {
+    // Escape meta chars
+    arg = arg.replace(metaCharsRegExp, '^$1');
+
+    return arg;
+}
+
+function escapeArgument(arg, doubleEscapeMetaChars) {
+    // Convert to string
+    arg = `${arg}`;
+
+    // Algorithm below is based on https://qntm.org/cmd
+    // It's slightly altered to disable JS backtracking to avoid hanging on specially crafted input
+    // Please see https://github.com/moxystudio/node-cross-spawn/pull/160 for more information
+
+    // Sequence of backslashes followed by a double quote:
+    // double up all the backslashes and escape the double quote
+    arg = arg.replace(/(?=(\\+?)?)\1"/g, '$1$1\\"');
+
+    // Sequence of backslashes followed by the end of the string
+    // (which will become a double quote later):
+    // double up all the backslashes
+    arg = arg.replace(/(?=(\\+?)?)\1$/, '$1$1');
+
+    // All other backslashes occur literally
+
+    // Quote the whole thing:
+    arg = `"${arg}"`;
+
+    // Escape meta chars
+    arg = arg.replace(metaCharsRegExp, '^$1');
+
+    // Double escape meta chars if necessary
+    if (doubleEscapeMetaChars) {
+        arg = arg.replace(metaCharsRegExp, '^$1');
+    }
+
+    return arg;
+}
+
+module.exports.command = escapeCommand;
+module.exports.argument = escapeArgument;
+
+
+/***/ }),
+
+/***/ 599:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const fs = __nccwpck_require__(9896);
+const shebangCommand = __nccwpck_require__(9152);
+
+function readShebang(command) {
+    // Read the first 150 bytes from the file
+    const size = 150;
+    const buffer = Buffer.alloc(size);
+
+    let fd;
+
+    try {
+        fd = fs.openSync(command, 'r');
+        fs.readSync(fd, buffer, 0, size, 0);
+        fs.closeSync(fd);
+    } catch (e) { /* Empty */ }
+
+    // Attempt to extract shebang (null is returned if not a shebang)
+    return shebangCommand(buffer.toString());
+}
+
+module.exports = readShebang;
+
+
+/***/ }),
+
+/***/ 4866:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const path = __nccwpck_require__(6928);
+const which = __nccwpck_require__(6848);
+const getPathKey = __nccwpck_require__(6689);
+
+function resolveCommandAttempt(parsed, withoutPathExt) {
+    const env = parsed.options.env || process.env;
+    const cwd = process.cwd();
+    const hasCustomCwd = parsed.options.cwd != null;
+    // Worker threads do not have process.chdir()
+    const shouldSwitchCwd = hasCustomCwd && process.chdir !== undefined && !process.chdir.disabled;
+
+    // If a custom `cwd` was specified, we need to change the process cwd
+    // because `which` will do stat calls but does not support a custom cwd
+    if (shouldSwitchCwd) {
+        try {
+            process.chdir(parsed.options.cwd);
+        } catch (err) {
+            /* Empty */
+        }
+    }
+
+    let resolved;
+
+    try {
+        resolved = which.sync(parsed.command, {
+            path: env[getPathKey({ env })],
+            pathExt: withoutPathExt ? path.delimiter : undefined,
+        });
+    } catch (e) {
+        /* Empty */
+    } finally {
+        if (shouldSwitchCwd) {
+            process.chdir(cwd);
+        }
+    }
+
+    // If we successfully resolved, ensure that an absolute path is returned
+    // Note that when a custom `cwd` was used, we need to resolve to an absolute path based on it
+    if (resolved) {
+        resolved = path.resolve(hasCustomCwd ? parsed.options.cwd : '', resolved);
+    }
+
+    return resolved;
+}
+
+function resolveCommand(parsed) {
+    return resolveCommandAttempt(parsed) || resolveCommandAttempt(parsed, true);
+}
+
+module.exports = resolveCommand;
+
+
+/***/ }),
+
 /***/ 8772:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -452,6 +805,190 @@ const getReport = () => {
 };
 
 module.exports = { isLinux, getReport };
+
+
+/***/ }),
+
+/***/ 2940:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+var fs = __nccwpck_require__(9896)
+var core
+if (process.platform === 'win32' || global.TESTING_WINDOWS) {
+  core = __nccwpck_require__(9225)
+} else {
+  core = __nccwpck_require__(1025)
+}
+
+module.exports = isexe
+isexe.sync = sync
+
+function isexe (path, options, cb) {
+  if (typeof options === 'function') {
+    cb = options
+    options = {}
+  }
+
+  if (!cb) {
+    if (typeof Promise !== 'function') {
+      throw new TypeError('callback not provided')
+    }
+
+    return new Promise(function (resolve, reject) {
+      isexe(path, options || {}, function (er, is) {
+        if (er) {
+          reject(er)
+        } else {
+          resolve(is)
+        }
+      })
+    })
+  }
+
+  core(path, options || {}, function (er, is) {
+    // ignore EACCES because that just means we aren't allowed to run it
+    if (er) {
+      if (er.code === 'EACCES' || options && options.ignoreErrors) {
+        er = null
+        is = false
+      }
+    }
+    cb(er, is)
+  })
+}
+
+function sync (path, options) {
+  // my kingdom for a filtered catch
+  try {
+    return core.sync(path, options || {})
+  } catch (er) {
+    if (options && options.ignoreErrors || er.code === 'EACCES') {
+      return false
+    } else {
+      throw er
+    }
+  }
+}
+
+
+/***/ }),
+
+/***/ 1025:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = isexe
+isexe.sync = sync
+
+var fs = __nccwpck_require__(9896)
+
+function isexe (path, options, cb) {
+  fs.stat(path, function (er, stat) {
+    cb(er, er ? false : checkStat(stat, options))
+  })
+}
+
+function sync (path, options) {
+  return checkStat(fs.statSync(path), options)
+}
+
+function checkStat (stat, options) {
+  return stat.isFile() && checkMode(stat, options)
+}
+
+function checkMode (stat, options) {
+  var mod = stat.mode
+  var uid = stat.uid
+  var gid = stat.gid
+
+  var myUid = options.uid !== undefined ?
+    options.uid : process.getuid && process.getuid()
+  var myGid = options.gid !== undefined ?
+    options.gid : process.getgid && process.getgid()
+
+  var u = parseInt('100', 8)
+  var g = parseInt('010', 8)
+  var o = parseInt('001', 8)
+  var ug = u | g
+
+  var ret = (mod & o) ||
+    (mod & g) && gid === myGid ||
+    (mod & u) && uid === myUid ||
+    (mod & ug) && myUid === 0
+
+  return ret
+}
+
+
+/***/ }),
+
+/***/ 9225:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = isexe
+isexe.sync = sync
+
+var fs = __nccwpck_require__(9896)
+
+function checkPathExt (path, options) {
+  var pathext = options.pathExt !== undefined ?
+    options.pathExt : process.env.PATHEXT
+
+  if (!pathext) {
+    return true
+  }
+
+  pathext = pathext.split(';')
+  if (pathext.indexOf('') !== -1) {
+    return true
+  }
+  for (var i = 0; i < pathext.length; i++) {
+    var p = pathext[i].toLowerCase()
+    if (p && path.substr(-p.length).toLowerCase() === p) {
+      return true
+    }
+  }
+  return false
+}
+
+function checkStat (stat, path, options) {
+  if (!stat.isSymbolicLink() && !stat.isFile()) {
+    return false
+  }
+  return checkPathExt(path, options)
+}
+
+function isexe (path, options, cb) {
+  fs.stat(path, function (er, stat) {
+    cb(er, er ? false : checkStat(stat, path, options))
+  })
+}
+
+function sync (path, options) {
+  return checkStat(fs.statSync(path), path, options)
+}
+
+
+/***/ }),
+
+/***/ 6689:
+/***/ ((module) => {
+
+
+
+const pathKey = (options = {}) => {
+	const environment = options.env || process.env;
+	const platform = options.platform || process.platform;
+
+	if (platform !== 'win32') {
+		return 'PATH';
+	}
+
+	return Object.keys(environment).reverse().find(key => key.toUpperCase() === 'PATH') || 'Path';
+};
+
+module.exports = pathKey;
+// TODO: Remove this for the next major release
+module.exports["default"] = pathKey;
 
 
 /***/ }),
@@ -6195,6 +6732,41 @@ const validRange = (range, options) => {
   }
 }
 module.exports = validRange
+
+
+/***/ }),
+
+/***/ 9152:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+const shebangRegex = __nccwpck_require__(7334);
+
+module.exports = (string = '') => {
+	const match = string.match(shebangRegex);
+
+	if (!match) {
+		return null;
+	}
+
+	const [path, argument] = match[0].replace(/#! ?/, '').split(' ');
+	const binary = path.split('/').pop();
+
+	if (binary === 'env') {
+		return argument;
+	}
+
+	return argument ? `${binary} ${argument}` : binary;
+};
+
+
+/***/ }),
+
+/***/ 7334:
+/***/ ((module) => {
+
+
+module.exports = /^#!(.*)/;
 
 
 /***/ }),
@@ -35060,6 +35632,138 @@ module.exports = {
 
 /***/ }),
 
+/***/ 6848:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+const isWindows = process.platform === 'win32' ||
+    process.env.OSTYPE === 'cygwin' ||
+    process.env.OSTYPE === 'msys'
+
+const path = __nccwpck_require__(6928)
+const COLON = isWindows ? ';' : ':'
+const isexe = __nccwpck_require__(2940)
+
+const getNotFoundError = (cmd) =>
+  Object.assign(new Error(`not found: ${cmd}`), { code: 'ENOENT' })
+
+const getPathInfo = (cmd, opt) => {
+  const colon = opt.colon || COLON
+
+  // If it has a slash, then we don't bother searching the pathenv.
+  // just check the file itself, and that's it.
+  const pathEnv = cmd.match(/\//) || isWindows && cmd.match(/\\/) ? ['']
+    : (
+      [
+        // windows always checks the cwd first
+        ...(isWindows ? [process.cwd()] : []),
+        ...(opt.path || process.env.PATH ||
+          /* istanbul ignore next: very unusual */ '').split(colon),
+      ]
+    )
+  const pathExtExe = isWindows
+    ? opt.pathExt || process.env.PATHEXT || '.EXE;.CMD;.BAT;.COM'
+    : ''
+  const pathExt = isWindows ? pathExtExe.split(colon) : ['']
+
+  if (isWindows) {
+    if (cmd.indexOf('.') !== -1 && pathExt[0] !== '')
+      pathExt.unshift('')
+  }
+
+  return {
+    pathEnv,
+    pathExt,
+    pathExtExe,
+  }
+}
+
+const which = (cmd, opt, cb) => {
+  if (typeof opt === 'function') {
+    cb = opt
+    opt = {}
+  }
+  if (!opt)
+    opt = {}
+
+  const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt)
+  const found = []
+
+  const step = i => new Promise((resolve, reject) => {
+    if (i === pathEnv.length)
+      return opt.all && found.length ? resolve(found)
+        : reject(getNotFoundError(cmd))
+
+    const ppRaw = pathEnv[i]
+    const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw
+
+    const pCmd = path.join(pathPart, cmd)
+    const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd
+      : pCmd
+
+    resolve(subStep(p, i, 0))
+  })
+
+  const subStep = (p, i, ii) => new Promise((resolve, reject) => {
+    if (ii === pathExt.length)
+      return resolve(step(i + 1))
+    const ext = pathExt[ii]
+    isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
+      if (!er && is) {
+        if (opt.all)
+          found.push(p + ext)
+        else
+          return resolve(p + ext)
+      }
+      return resolve(subStep(p, i, ii + 1))
+    })
+  })
+
+  return cb ? step(0).then(res => cb(null, res), cb) : step(0)
+}
+
+const whichSync = (cmd, opt) => {
+  opt = opt || {}
+
+  const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt)
+  const found = []
+
+  for (let i = 0; i < pathEnv.length; i ++) {
+    const ppRaw = pathEnv[i]
+    const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw
+
+    const pCmd = path.join(pathPart, cmd)
+    const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd
+      : pCmd
+
+    for (let j = 0; j < pathExt.length; j ++) {
+      const cur = p + pathExt[j]
+      try {
+        const is = isexe.sync(cur, { pathExt: pathExtExe })
+        if (is) {
+          if (opt.all)
+            found.push(cur)
+          else
+            return cur
+        }
+      } catch (ex) {}
+    }
+  }
+
+  if (opt.all && found.length)
+    return found
+
+  if (opt.nothrow)
+    return null
+
+  throw getNotFoundError(cmd)
+}
+
+module.exports = which
+which.sync = whichSync
+
+
+/***/ }),
+
 /***/ 806:
 /***/ ((module) => {
 
@@ -35374,7 +36078,7 @@ module.exports.element = module.exports.Element = element;
 
 /***/ }),
 
-/***/ 4389:
+/***/ 4725:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35395,7 +36099,173 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
+;// CONCATENATED MODULE: ./src/limits.ts
+/** Every size limit of the action, in characters, in one place. */
+const LIMITS = {
+    /** Head and tail kept of one command's stdout or stderr. */
+    capture: 4 * 1024 * 1024,
+    /** Output of one command echoed into the log; the rest is captured, not shown. */
+    logEcho: 256 * 1024,
+    /** Output of one command kept in the JSON and JUnit reports. */
+    record: 64 * 1024,
+    /** One step output (the runner allows 1 MiB for all of a job's outputs). */
+    output: 64 * 1024,
+    /** The job summary (the runner accepts 1 MiB per step). */
+    summary: 512 * 1024,
+    /** The failing phase's message in the summary. */
+    failureInSummary: 64 * 1024,
+    /** One line of quoted CLI output; longer lines keep their head and tail. */
+    line: 2000,
+    /** Files listed per phase when ktx writes under the sandbox HOME. */
+    homeFiles: 50
+};
+
+;// CONCATENATED MODULE: ./src/checks.ts
+
+/** Strips colour codes and the spinner glyph (`◐  `, `◇  `, `■  `) that starts a line. */
+function plainLine(line) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
+    const colourless = line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    return colourless.replace(/^[^\p{L}\p{N}[{("'`/\\.-]+/u, '').trimEnd();
+}
+function plainLines(text) {
+    return text
+        .split(/\r?\n/)
+        .map(plainLine)
+        .filter(line => line.trim() !== '');
+}
+function tailLines(text, count) {
+    const lines = text.replace(/\s+$/, '').split(/\r?\n/).map(clipLine);
+    if (lines.length <= count)
+        return lines.join('\n');
+    return [`[… ${lines.length - count} earlier lines …]`, ...lines.slice(-count)].join('\n');
+}
+/** Longer lines keep their head and tail, so that a CLI's one-line megabyte stays readable. */
+const LINE_LIMIT = LIMITS.line;
+function clipLine(line) {
+    if (line.length <= LINE_LIMIT)
+        return line;
+    const half = LINE_LIMIT / 2;
+    return `${line.slice(0, half)}[… ${line.length - LINE_LIMIT} characters …]${line.slice(-half)}`;
+}
+/** The command started and ended by itself (no timeout): checked before anything is read from it. */
+const completes = r => {
+    if (r.spawnError)
+        return `the command could not be started: ${r.spawnError}`;
+    if (r.timedOut)
+        return `timed out after ${Math.round(r.durationMs / 1000)} s (the process tree was killed)`;
+    return undefined;
+};
+const exitsWith = (code) => r => {
+    const incomplete = completes(r);
+    if (incomplete)
+        return incomplete;
+    if (r.exitCode === code)
+        return undefined;
+    const how = r.exitCode === null ? `was killed by ${r.signal}` : `exited with ${r.exitCode}`;
+    return `expected exit code ${code}, but it ${how}`;
+};
+/**
+ * stderr must hold nothing but lines matching `allowed` (by default nothing at all): the release
+ * smoke demands a silent stderr from every successful command.
+ */
+const stderrOnly = (...allowed) => r => {
+    const extra = plainLines(r.stderr).filter(line => !allowed.some(re => re.test(line)));
+    if (extra.length === 0)
+        return undefined;
+    return `expected ${allowed.length ? 'no other' : 'no'} output on stderr, but it printed: ${extra
+        .slice(0, 5)
+        .map(l => JSON.stringify(l))
+        .join(', ')}`;
+};
+const stderrEmpty = () => stderrOnly();
+/** Some line of `stream` (plain, without glyphs) must match `pattern`. */
+function firstMatch(text, pattern) {
+    for (const line of plainLines(text)) {
+        const m = line.match(pattern);
+        if (m)
+            return m;
+    }
+    return undefined;
+}
+const lineMatches = (stream, pattern, what) => r => firstMatch(r[stream], pattern) ? undefined : `expected ${what} on ${stream} (${pattern})`;
+/** Parses stdout as JSON; the error message says what stdout held instead. */
+function parseJsonStdout(r) {
+    const text = r.stdout.trim();
+    try {
+        return JSON.parse(text);
+    }
+    catch (error) {
+        const shown = text === '' ? 'nothing' : JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+        throw new ExpectationError(`expected JSON on stdout, but it printed ${shown} (${error.message})`);
+    }
+}
+/** stdout must be JSON and `validate` must find nothing wrong with it. */
+const jsonStdout = (validate) => r => {
+    try {
+        return validate(parseJsonStdout(r));
+    }
+    catch (error) {
+        return error.message;
+    }
+};
+/** A failed expectation; the runner turns it into the phase's failure. */
+class ExpectationError extends Error {
+    result;
+    constructor(message, result) {
+        super(message);
+        this.result = result;
+        this.name = 'ExpectationError';
+    }
+}
+function expect(condition, message, result) {
+    if (!condition)
+        throw new ExpectationError(message, result);
+}
+/** Runs the checks in order; the first one that fails throws. */
+function verify(result, checks) {
+    for (const check of checks) {
+        const problem = check(result);
+        if (problem)
+            throw new ExpectationError(problem, result);
+    }
+}
+function parseCheckLines(text) {
+    const checks = [];
+    for (const line of plainLines(text)) {
+        const m = line.trim().match(/^(PASS|FAIL)\s+([^:]+):\s*(.*)$/);
+        if (m) {
+            checks.push({ status: m[1], label: m[2].trim(), detail: m[3] });
+            continue;
+        }
+        const fix = line.trim().match(/^Fix:\s*(.*)$/);
+        if (fix && checks.length > 0)
+            checks[checks.length - 1].fix = fix[1];
+    }
+    return checks;
+}
+/**
+ * The caller's input or the host is at fault, not the release: a missing or unusable tarball, a
+ * missing package manager, an unusable temp dir. The run's result is `error`.
+ */
+class SetupError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'SetupError';
+    }
+}
+/** The run was cancelled (SIGINT or SIGTERM) while this phase ran. */
+class CancelledError extends Error {
+    signal;
+    constructor(signal) {
+        super(`cancelled by ${signal}`);
+        this.signal = signal;
+        this.name = 'CancelledError';
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/sandbox.ts
+
 
 
 
@@ -35411,18 +36281,27 @@ function layout(root) {
         root,
         installDir: external_node_path_default().join(root, 'install'),
         runtimeRoot: external_node_path_default().join(root, 'runtime-root'),
-        projectDir: external_node_path_default().join(root, 'project')
+        projectDir: external_node_path_default().join(root, 'project'),
+        home: external_node_path_default().join(root, 'home'),
+        tmp: external_node_path_default().join(root, 'tmp')
     };
 }
+/** Makes this run's marked sandbox in the temp parent; a temp dir that cannot be written is the host's fault. */
 function createSandbox(runId) {
     const parent = tempParent();
-    (0,external_node_fs_.mkdirSync)(parent, { recursive: true });
-    const root = (0,external_node_fs_.mkdtempSync)(external_node_path_default().join(parent, 'ktx-smoke-'));
-    (0,external_node_fs_.writeFileSync)(external_node_path_default().join(root, MARKER_FILE), JSON.stringify({ tag: MARKER_TAG, runId, createdAt: new Date().toISOString() }));
-    const sandbox = layout(root);
-    for (const dir of [sandbox.installDir, sandbox.runtimeRoot, sandbox.projectDir])
-        (0,external_node_fs_.mkdirSync)(dir);
-    return sandbox;
+    try {
+        (0,external_node_fs_.mkdirSync)(parent, { recursive: true });
+        const root = (0,external_node_fs_.mkdtempSync)(external_node_path_default().join(parent, 'ktx-smoke-'));
+        (0,external_node_fs_.writeFileSync)(external_node_path_default().join(root, MARKER_FILE), JSON.stringify({ tag: MARKER_TAG, runId, createdAt: new Date().toISOString() }));
+        const sandbox = layout(root);
+        for (const dir of [sandbox.installDir, sandbox.runtimeRoot, sandbox.projectDir, sandbox.home, sandbox.tmp])
+            (0,external_node_fs_.mkdirSync)(dir);
+        return sandbox;
+    }
+    catch (error) {
+        const where = process.env.RUNNER_TEMP?.trim() ? 'RUNNER_TEMP' : 'the temp dir';
+        throw new SetupError(`Cannot create the sandbox in ${where} (${parent}): ${error.message}. It must be a writable directory.`);
+    }
 }
 /** The sandbox root as given and as resolved (macOS temp paths show up as /private/var/… in ps). */
 function rootForms(root) {
@@ -35562,15 +36441,19 @@ const seconds = (ms) => Math.round(ms) / 1000;
 function junitXml(result) {
     const f = result.facts;
     const failures = result.phases.filter(p => p.status === 'failed').length;
+    const errors = result.phases.filter(p => p.status === 'error' || p.status === 'cancelled').length;
     const skipped = result.phases.filter(p => p.status === 'skipped').length;
-    const counts = { tests: result.phases.length, failures, errors: 0, skipped };
+    const counts = { tests: result.phases.length, failures, errors, skipped };
     const cases = result.phases.map(phase => {
         const children = [{ _attr: { classname: 'ktx-smoke', name: phase.name, time: seconds(phase.durationMs) } }];
         if (phase.status === 'skipped')
             children.push({ skipped: [{ _attr: { message: phase.message ?? 'skipped' } }] });
-        if (phase.status === 'failed') {
-            const [headline, ...details] = clean(phase.message ?? `${phase.name} failed`).split('\n');
-            children.push({ failure: { _attr: { message: headline, type: 'phase-failure' }, _cdata: details.join('\n') } });
+        // A failure is the release's; an error (or a cancellation) means the phase could not judge it.
+        if (phase.status === 'failed' || phase.status === 'error' || phase.status === 'cancelled') {
+            const [headline, ...details] = clean(phase.message ?? `${phase.name} ${phase.status}`).split('\n');
+            const element = phase.status === 'failed' ? 'failure' : 'error';
+            const type = { failed: 'phase-failure', error: 'smoke-error', cancelled: 'cancelled' }[phase.status];
+            children.push({ [element]: { _attr: { message: headline, type }, _cdata: details.join('\n') } });
         }
         const out = [...phase.notes, ...phase.commands.flatMap(c => [`$ ${c.command}`, c.stdout.trimEnd()].filter(Boolean))].join('\n');
         const err = phase.commands
@@ -35588,149 +36471,30 @@ function junitXml(result) {
     return `${xml_default()({ testsuites: [{ _attr: counts }, suite] }, { declaration: { encoding: 'UTF-8' }, indent: '  ' })}\n`;
 }
 
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
-;// CONCATENATED MODULE: ./src/checks.ts
-/** Strips colour codes and the spinner glyph (`◐  `, `◇  `, `■  `) that starts a line. */
-function plainLine(line) {
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
-    const colourless = line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
-    return colourless.replace(/^[^\p{L}\p{N}[{("'`/\\.-]+/u, '').trimEnd();
-}
-function plainLines(text) {
-    return text
-        .split(/\r?\n/)
-        .map(plainLine)
-        .filter(line => line.trim() !== '');
-}
-function tailLines(text, count) {
-    const lines = text.replace(/\s+$/, '').split(/\r?\n/).map(clipLine);
-    if (lines.length <= count)
-        return lines.join('\n');
-    return [`[… ${lines.length - count} earlier lines …]`, ...lines.slice(-count)].join('\n');
-}
-/** Longer lines keep their head and tail, so that a CLI's one-line megabyte stays readable. */
-const LINE_LIMIT = 2000;
-function clipLine(line) {
-    if (line.length <= LINE_LIMIT)
-        return line;
-    const half = LINE_LIMIT / 2;
-    return `${line.slice(0, half)}[… ${line.length - LINE_LIMIT} characters …]${line.slice(-half)}`;
-}
-/** The command started and ended by itself (no timeout): checked before anything is read from it. */
-const completes = r => {
-    if (r.spawnError)
-        return `the command could not be started: ${r.spawnError}`;
-    if (r.timedOut)
-        return `timed out after ${Math.round(r.durationMs / 1000)} s (the process tree was killed)`;
-    return undefined;
-};
-const exitsWith = (code) => r => {
-    const incomplete = completes(r);
-    if (incomplete)
-        return incomplete;
-    if (r.exitCode === code)
-        return undefined;
-    const how = r.exitCode === null ? `was killed by ${r.signal}` : `exited with ${r.exitCode}`;
-    return `expected exit code ${code}, but it ${how}`;
-};
-/**
- * stderr must hold nothing but lines matching `allowed` (by default nothing at all): the release
- * smoke demands a silent stderr from every successful command.
- */
-const stderrOnly = (...allowed) => r => {
-    const extra = plainLines(r.stderr).filter(line => !allowed.some(re => re.test(line)));
-    if (extra.length === 0)
-        return undefined;
-    return `expected ${allowed.length ? 'no other' : 'no'} output on stderr, but it printed: ${extra
-        .slice(0, 5)
-        .map(l => JSON.stringify(l))
-        .join(', ')}`;
-};
-const stderrEmpty = () => stderrOnly();
-/** Some line of `stream` (plain, without glyphs) must match `pattern`. */
-function firstMatch(text, pattern) {
-    for (const line of plainLines(text)) {
-        const m = line.match(pattern);
-        if (m)
-            return m;
-    }
-    return undefined;
-}
-const lineMatches = (stream, pattern, what) => r => firstMatch(r[stream], pattern) ? undefined : `expected ${what} on ${stream} (${pattern})`;
-/** Parses stdout as JSON; the error message says what stdout held instead. */
-function parseJsonStdout(r) {
-    const text = r.stdout.trim();
-    try {
-        return JSON.parse(text);
-    }
-    catch (error) {
-        const shown = text === '' ? 'nothing' : JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
-        throw new ExpectationError(`expected JSON on stdout, but it printed ${shown} (${error.message})`);
-    }
-}
-/** stdout must be JSON and `validate` must find nothing wrong with it. */
-const jsonStdout = (validate) => r => {
-    try {
-        return validate(parseJsonStdout(r));
-    }
-    catch (error) {
-        return error.message;
-    }
-};
-/** A failed expectation; the runner turns it into the phase's failure. */
-class ExpectationError extends Error {
-    result;
-    constructor(message, result) {
-        super(message);
-        this.result = result;
-        this.name = 'ExpectationError';
-    }
-}
-function expect(condition, message, result) {
-    if (!condition)
-        throw new ExpectationError(message, result);
-}
-/** Runs the checks in order; the first one that fails throws. */
-function verify(result, checks) {
-    for (const check of checks) {
-        const problem = check(result);
-        if (problem)
-            throw new ExpectationError(problem, result);
-    }
-}
-function parseCheckLines(text) {
-    const checks = [];
-    for (const line of plainLines(text)) {
-        const m = line.trim().match(/^(PASS|FAIL)\s+([^:]+):\s*(.*)$/);
-        if (m) {
-            checks.push({ status: m[1], label: m[2].trim(), detail: m[3] });
-            continue;
-        }
-        const fix = line.trim().match(/^Fix:\s*(.*)$/);
-        if (fix && checks.length > 0)
-            checks[checks.length - 1].fix = fix[1];
-    }
-    return checks;
-}
-
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: ./node_modules/cross-spawn/index.js
+var cross_spawn = __nccwpck_require__(546);
+var cross_spawn_default = /*#__PURE__*/__nccwpck_require__.n(cross_spawn);
 ;// CONCATENATED MODULE: ./src/process.ts
 
 
+
+
 const IS_WINDOWS = process.platform === 'win32';
-/** Keeps the head and the tail of a stream that may be huge; the middle is replaced by a marker. */
+const OUTPUT_CAPTURE_LIMIT = LIMITS.capture;
+/**
+ * Keeps the head and the tail of a stream that may be huge; the middle is replaced by a marker.
+ * Linear in the output: the tail is a list of chunks, and only whole chunks are dropped from its
+ * front (the first kept one is cut once, when the text is asked for).
+ */
 class CappedText {
     limit;
     head = '';
-    tail = '';
+    tail = [];
+    tailLength = 0;
     dropped = 0;
-    constructor(limit = 4 * 1024 * 1024) {
+    constructor(limit = OUTPUT_CAPTURE_LIMIT) {
         this.limit = limit;
     }
     push(text) {
@@ -35741,26 +36505,32 @@ class CappedText {
         }
         if (text === '')
             return;
-        this.tail += text;
-        if (this.tail.length > this.limit) {
-            this.dropped += this.tail.length - this.limit;
-            this.tail = this.tail.slice(-this.limit);
+        this.tail.push(text);
+        this.tailLength += text.length;
+        while (this.tail.length > 1 && this.tailLength - this.tail[0].length >= this.limit) {
+            const first = this.tail.shift();
+            this.tailLength -= first.length;
+            this.dropped += first.length;
         }
     }
     toString() {
-        if (this.dropped === 0)
-            return this.head + this.tail;
-        return `${this.head}\n[… ${this.dropped} characters omitted …]\n${this.tail}`;
+        let tail = this.tail.join('');
+        let dropped = this.dropped;
+        if (tail.length > this.limit) {
+            dropped += tail.length - this.limit;
+            tail = tail.slice(-this.limit);
+        }
+        if (dropped === 0)
+            return this.head + tail;
+        return `${this.head}\n[… ${dropped} characters omitted …]\n${tail}`;
     }
 }
 /** Children running right now, so that a cancelled action can take them down with it. */
 const active = new Set();
-/** Log output of one command beyond this is not echoed (it is still captured, capped). */
-const LOG_ECHO_LIMIT = 256 * 1024;
+/** Every pid this process started: on Windows, where environments cannot be read, the roots of the run's process tree. */
+const startedPids = new Set();
+const LOG_ECHO_LIMIT = LIMITS.logEcho;
 const KILL_GRACE_MS = 2000;
-function quoteForCmd(arg) {
-    return /^[\w\-.,:/\\=@+]+$/.test(arg) ? arg : `"${arg.replace(/"/g, '""')}"`;
-}
 /**
  * Runs one command in its own process group (POSIX) so that a timeout or a cancellation can kill
  * the whole tree, capturing stdout and stderr. Never rejects: failures are in the result.
@@ -35778,18 +36548,13 @@ function runCommand(spec) {
         spec.onOutput(echoed > LOG_ECHO_LIMIT ? `${text}\n[… further output of this command is not shown in the log …]\n` : text);
     };
     return new Promise(resolve => {
-        // A Windows .cmd shim (npm.cmd, ktx.cmd) can only be started through the shell.
-        const viaShell = IS_WINDOWS && /\.(cmd|bat)$/i.test(spec.file);
+        // A Windows .cmd shim (npm.cmd, pnpm.cmd) only starts through cmd.exe: cross-spawn quotes every
+        // argument for it, % and ^ included, so that none is read as syntax.
+        const viaCmd = IS_WINDOWS && /\.(cmd|bat)$/i.test(spec.file);
         let child;
         try {
-            child = viaShell
-                ? (0,external_node_child_process_namespaceObject.spawn)([spec.file, ...spec.args].map(quoteForCmd).join(' '), {
-                    cwd: spec.cwd,
-                    env: spec.env,
-                    shell: true,
-                    windowsHide: true,
-                    stdio: ['ignore', 'pipe', 'pipe']
-                })
+            child = viaCmd
+                ? cross_spawn_default()(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] })
                 : (0,external_node_child_process_namespaceObject.spawn)(spec.file, spec.args, {
                     cwd: spec.cwd,
                     env: spec.env,
@@ -35812,6 +36577,8 @@ function runCommand(spec) {
             return;
         }
         active.add(child);
+        if (child.pid)
+            startedPids.add(child.pid);
         let timedOut = false;
         let settled = false;
         let spawnError;
@@ -35825,20 +36592,23 @@ function runCommand(spec) {
             stderr.push(text);
             echo(text);
         });
+        let escalation;
         const timer = setTimeout(() => {
             timedOut = true;
             killTree(child.pid, 'SIGTERM');
-            setTimeout(() => killTree(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+            escalation = setTimeout(() => killTree(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+            escalation.unref();
         }, spec.timeoutMs);
         const finish = () => {
             if (settled)
                 return;
             settled = true;
             clearTimeout(timer);
+            clearTimeout(escalation);
             active.delete(child);
             // Whatever the command left behind in its group goes with it.
             if (timedOut)
-                killTree(child.pid, 'SIGKILL');
+                killGroup(child.pid);
             resolve({
                 display,
                 exitCode,
@@ -35857,6 +36627,8 @@ function runCommand(spec) {
         child.on('exit', (code, sig) => {
             exitCode = code;
             signal = sig;
+            // Once it has exited its pid may be reused: never signal it again.
+            clearTimeout(escalation);
             // A grandchild that kept our pipes open must not keep us waiting.
             setTimeout(() => {
                 child.stdout?.destroy();
@@ -35886,6 +36658,17 @@ function killTree(pid, signal = 'SIGKILL') {
     }
     catch {
         // Already gone.
+    }
+}
+/** Kills a process group only (never a lone pid, which may have been reused once its process ended). */
+function killGroup(pid) {
+    if (!pid || IS_WINDOWS)
+        return;
+    try {
+        process.kill(-pid, 'SIGKILL');
+    }
+    catch {
+        // The group is gone.
     }
 }
 /** Kills every command still running; used when the action itself is cancelled. */
@@ -35931,57 +36714,346 @@ async function waitFor(condition, timeoutMs) {
 
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./src/env.ts
+
+/**
+ * The one environment policy for code under test: the package manager's install (with the
+ * tarball's lifecycle scripts), every ktx command and whatever they start. They get an allowlist
+ * of the runner's variables, never its secrets, plus what the smoke sets itself.
+ */
+/** Every process of a run carries this variable, valued with the run id: how cleanup finds them. */
+const RUN_MARKER = 'KTX_SMOKE_RUN';
+/** Every ktx command runs with these (contract §2): no telemetry, no colour, no update check. */
+const KTX_ENV = {
+    KTX_TELEMETRY_DISABLED: '1',
+    DO_NOT_TRACK: '1',
+    NO_COLOR: '1',
+    KTX_NO_UPDATE_CHECK: '1',
+    NO_UPDATE_NOTIFIER: '1'
+};
+/** Variables passed on by name (compared upper-case: Windows names are case-insensitive). */
+const ALLOWED_NAMES = new Set([
+    // The system and the user.
+    'PATH',
+    'PATHEXT',
+    'SYSTEMROOT',
+    'SYSTEMDRIVE',
+    'WINDIR',
+    'COMSPEC',
+    'PROGRAMFILES',
+    'PROGRAMFILES(X86)',
+    'PROGRAMW6432',
+    'PROGRAMDATA',
+    'COMMONPROGRAMFILES',
+    'COMMONPROGRAMFILES(X86)',
+    'NUMBER_OF_PROCESSORS',
+    'PROCESSOR_ARCHITECTURE',
+    'OS',
+    'HOME',
+    'USER',
+    'USERNAME',
+    'LOGNAME',
+    'SHELL',
+    'USERPROFILE',
+    'APPDATA',
+    'LOCALAPPDATA',
+    'HOMEDRIVE',
+    'HOMEPATH',
+    'TERM',
+    'CI',
+    // Temp dirs.
+    'TMPDIR',
+    'TMP',
+    'TEMP',
+    // Locale.
+    'LANG',
+    'LANGUAGE',
+    'TZ',
+    // Proxies and CAs.
+    'HTTP_PROXY',
+    'HTTPS_PROXY',
+    'NO_PROXY',
+    'ALL_PROXY',
+    'NODE_EXTRA_CA_CERTS',
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
+    'REQUESTS_CA_BUNDLE',
+    'CURL_CA_BUNDLE',
+    'NODE_USE_SYSTEM_CA',
+    // The package managers' own config.
+    'NPM_CONFIG_USERCONFIG',
+    'NPM_CONFIG_GLOBALCONFIG',
+    'PNPM_HOME',
+    'COREPACK_HOME',
+    // ktx's own switches (contract §2, §3).
+    'KTX_TELEMETRY_DISABLED',
+    'KTX_NO_UPDATE_CHECK',
+    'DO_NOT_TRACK',
+    'NO_UPDATE_NOTIFIER',
+    'NO_COLOR'
+].map(n => n.toUpperCase()));
+/** Variables passed on by prefix: locale, the package managers' and uv's config, XDG dirs. */
+const ALLOWED_PREFIXES = ['LC_', 'NPM_CONFIG_', 'PNPM_CONFIG_', 'COREPACK_', 'UV_', 'XDG_'];
+/** What an enclosing npm script injects about itself; not config, and it names the caller's project. */
+const INJECTED = /^(npm_(lifecycle|package|command|execpath|node_execpath)|INIT_CWD$)/i;
+/**
+ * Never passed unless named in env-passthrough: the runner's tokens and the step's inputs and state,
+ * and anything named like a credential.
+ */
+const SECRET = /^(ACTIONS_|INPUT_|STATE_|GITHUB_TOKEN$)|(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?|_KEY|_AUTH)$/i;
+function isSecretName(name) {
+    return SECRET.test(name);
+}
+function allowedByPolicy(name) {
+    const upper = name.toUpperCase();
+    if (INJECTED.test(name) || isSecretName(name))
+        return false;
+    return ALLOWED_NAMES.has(upper) || ALLOWED_PREFIXES.some(p => upper.startsWith(p));
+}
+/** One entry of env-passthrough: a variable name, or a `PREFIX_*` pattern. */
+const PASSTHROUGH_ENTRY = /^[A-Za-z_][A-Za-z0-9_]*\*?$/;
+function passthroughMatches(name, entries) {
+    const upper = name.toUpperCase();
+    return entries.some(entry => {
+        const e = entry.toUpperCase();
+        return e.endsWith('*') ? upper.startsWith(e.slice(0, -1)) : upper === e;
+    });
+}
+/** HOME, USERPROFILE, APPDATA, the XDG dirs and the temp dirs of a sandbox HOME. */
+function homeVariables({ home, tmp }) {
+    return {
+        HOME: home,
+        USERPROFILE: home,
+        APPDATA: external_node_path_default().join(home, 'AppData', 'Roaming'),
+        LOCALAPPDATA: external_node_path_default().join(home, 'AppData', 'Local'),
+        XDG_CONFIG_HOME: external_node_path_default().join(home, '.config'),
+        XDG_CACHE_HOME: external_node_path_default().join(home, '.cache'),
+        XDG_DATA_HOME: external_node_path_default().join(home, '.local', 'share'),
+        XDG_STATE_HOME: external_node_path_default().join(home, '.local', 'state'),
+        TMPDIR: tmp,
+        TMP: tmp,
+        TEMP: tmp
+    };
+}
+/** The sealed environment, built from `source` (the runner's environment). */
+function sealedEnv(source, options) {
+    const env = {};
+    // HOMEDRIVE/HOMEPATH would point Windows tools back at the user's profile.
+    const replacedByHome = options.home ? /^(HOMEDRIVE|HOMEPATH|XDG_.*)$/i : undefined;
+    for (const [name, value] of Object.entries(source)) {
+        if (value === undefined || name === RUN_MARKER)
+            continue;
+        if (replacedByHome?.test(name))
+            continue;
+        if (allowedByPolicy(name) || passthroughMatches(name, options.passthrough))
+            env[name] = value;
+    }
+    Object.assign(env, options.home ? homeVariables(options.home) : {}, { [RUN_MARKER]: options.runId }, options.set);
+    for (const [name, value] of Object.entries(env))
+        if (value === undefined)
+            delete env[name];
+    return env;
+}
+/** The names env-passthrough lets through from `source` that the policy alone would not, secret-looking ones marked. */
+function passedThrough(source, passthrough) {
+    const names = Object.keys(source)
+        .filter(name => !allowedByPolicy(name) && passthroughMatches(name, passthrough) && name !== RUN_MARKER)
+        .sort();
+    return { names, secrets: names.filter(isSecretName) };
+}
+/** Puts `dir` first on the PATH of `env` (whatever its spelling on Windows). */
+function prependPath(env, dir) {
+    const key = Object.keys(env).find(k => k.toUpperCase() === 'PATH') ?? 'PATH';
+    env[key] = [dir, env[key]].filter(Boolean).join((external_node_path_default()).delimiter);
+}
+
 ;// CONCATENATED MODULE: ./src/processes.ts
 
 
-const LIST_OPTIONS = { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, windowsHide: true };
+
+
+const LIST_OPTIONS = { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, windowsHide: true, timeout: 30_000 };
 const run = (0,external_node_util_.promisify)(external_node_child_process_namespaceObject.execFile);
-/** Parses `ps -axo pid=,command=` (Linux and macOS). */
+/** The marker's value in a NUL- or space-separated environment text. */
+function markerIn(environment, separator) {
+    const key = `${RUN_MARKER}=`;
+    for (const entry of environment.split(separator))
+        if (entry.startsWith(key))
+            return entry.slice(key.length);
+    return undefined;
+}
+/** Parses `/proc/<pid>/stat`: the state letter and the parent pid (the name in parentheses may hold anything). */
+function parseProcStat(text) {
+    const m = text.slice(text.lastIndexOf(')') + 1).match(/^\s*(\S)\s+(\d+)/);
+    return m ? { state: m[1], ppid: Number(m[2]) } : undefined;
+}
+/** Linux: every process from /proc, without `ps` (missing in slim and BusyBox containers). Zombies are left out. */
+function listFromProc() {
+    const list = [];
+    for (const name of (0,external_node_fs_.readdirSync)('/proc')) {
+        if (!/^\d+$/.test(name))
+            continue;
+        try {
+            const stat = parseProcStat((0,external_node_fs_.readFileSync)(`/proc/${name}/stat`, 'utf8'));
+            if (!stat || stat.state === 'Z' || stat.state === 'X')
+                continue;
+            const command = (0,external_node_fs_.readFileSync)(`/proc/${name}/cmdline`, 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
+            let marker;
+            try {
+                marker = markerIn((0,external_node_fs_.readFileSync)(`/proc/${name}/environ`, 'utf8'), '\0');
+            }
+            catch {
+                // Another user's process: its environment is not readable, and it is not ours.
+            }
+            list.push({ pid: Number(name), ppid: stat.ppid, command, marker });
+        }
+        catch {
+            // Ended while we looked.
+        }
+    }
+    return list;
+}
+/** Parses `ps -E -ww -axo pid=,ppid=,command=` (macOS: the environment follows the arguments). */
 function parsePsListing(text) {
     return text
         .split('\n')
-        .map(line => line.trim().match(/^(\d+)\s+(.*)$/))
+        .map(line => line.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/))
         .filter((m) => m !== null)
-        .map(m => ({ pid: Number(m[1]), command: m[2] }));
+        .map(m => ({ pid: Number(m[1]), ppid: Number(m[2]), command: m[3], marker: markerIn(m[3], ' ') }));
 }
-/** Parses PowerShell's `Get-CimInstance Win32_Process | Select ProcessId, CommandLine | ConvertTo-Json`. */
+/** Parses PowerShell's `Get-CimInstance Win32_Process | Select ProcessId, ParentProcessId, CommandLine | ConvertTo-Json`. */
 function parseCimListing(text) {
     if (text.trim() === '')
         return [];
     const data = JSON.parse(text);
     const rows = (Array.isArray(data) ? data : [data]);
     return rows
-        .filter(row => typeof row?.ProcessId === 'number' && typeof row.CommandLine === 'string')
-        .map(row => ({ pid: row.ProcessId, command: row.CommandLine }));
+        .filter(row => typeof row?.ProcessId === 'number')
+        .map(row => ({
+        pid: row.ProcessId,
+        ppid: typeof row.ParentProcessId === 'number' ? row.ParentProcessId : undefined,
+        command: typeof row.CommandLine === 'string' ? row.CommandLine : ''
+    }));
 }
 /**
- * Every process with its command line: `ps` on Linux and macOS, CIM through PowerShell on
- * Windows. An empty list when the listing cannot be had (the callers then only use known pids).
+ * Every process: /proc on Linux, `ps` with environments on macOS, CIM through PowerShell on
+ * Windows (which shows no environments: there the run's processes are found by parent pid).
+ * Undefined when no listing can be had.
  */
 async function listProcesses() {
     try {
+        if (process.platform === 'linux')
+            return listFromProc();
         if (process.platform === 'win32') {
-            const script = 'Get-CimInstance Win32_Process | Select-Object ProcessId, CommandLine | ConvertTo-Json -Compress';
+            const script = 'Get-CimInstance Win32_Process | Select-Object ProcessId, ParentProcessId, CommandLine | ConvertTo-Json -Compress';
             return parseCimListing((await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], LIST_OPTIONS)).stdout);
         }
-        return parsePsListing((await run('ps', ['-axo', 'pid=,command='], LIST_OPTIONS)).stdout);
+        return parsePsListing((await run('ps', ['-E', '-ww', '-axo', 'pid=,ppid=,command='], LIST_OPTIONS)).stdout);
     }
     catch {
-        return [];
+        return undefined;
     }
 }
-/** Processes (other than this one) whose command line mentions one of `forms` (a directory, say). */
-function processesMentioning(forms, listing) {
+/** `roots` and every process descending from one of them, by parent pid. */
+function descendants(roots, listing) {
+    const found = new Set(roots);
+    for (let grew = true; grew;) {
+        grew = false;
+        for (const p of listing) {
+            if (p.ppid !== undefined && found.has(p.ppid) && !found.has(p.pid)) {
+                found.add(p.pid);
+                grew = true;
+            }
+        }
+    }
+    return found;
+}
+/**
+ * The processes of a run (never this process): those carrying its marker, those whose command line
+ * names the sandbox (`forms`), and those descending from the pids it started (`roots`, the only
+ * way on Windows).
+ */
+function processesOfRun(listing, runId, forms, roots = []) {
     const lower = process.platform === 'win32';
     const wanted = forms.map(f => (lower ? f.toLowerCase() : f));
+    const tree = descendants(roots, listing);
     return listing.filter(p => {
         if (p.pid === process.pid)
             return false;
+        if (p.marker === runId || tree.has(p.pid))
+            return true;
         const command = lower ? p.command.toLowerCase() : p.command;
         return wanted.some(form => command.includes(form));
     });
 }
 
+;// CONCATENATED MODULE: ./src/containment.ts
+
+
+
+
+
+/** The daemon pid ktx recorded in the fixture project's state file, if any (contract §6). */
+function recordedDaemonPid(projectDir) {
+    const file = external_node_path_default().join(projectDir, '.ktx', 'runtime', 'daemon.json');
+    if (!(0,external_node_fs_.existsSync)(file))
+        return undefined;
+    try {
+        return pidOf(String(JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8')).pid));
+    }
+    catch {
+        return undefined;
+    }
+}
+function pidOf(value) {
+    return value && /^\d+$/.test(value.trim()) ? Number(value) : undefined;
+}
+/** The run's processes now, or undefined when this host cannot list processes. */
+async function runProcesses(run) {
+    const listing = await listProcesses();
+    if (!listing)
+        return undefined;
+    return processesOfRun(listing, run.runId, rootForms(run.root), process.platform === 'win32' ? startedPids : []);
+}
+/** How a process is named in a failure: its pid and (clipped) command line. */
+function describeProcess(p) {
+    const command = p.command.length > 200 ? `${p.command.slice(0, 200)}…` : p.command;
+    return `pid ${p.pid} (${command || 'no command line'})`;
+}
+/**
+ * The run's processes still running after a command ended, other than `allowed` pids and their
+ * descendants (the project's daemon). A process gets `graceMs` to finish on its own. Undefined when
+ * processes cannot be listed here.
+ */
+async function leftRunning(run, allowed, graceMs) {
+    let left = [];
+    await waitFor(async () => {
+        const listing = await listProcesses();
+        if (!listing) {
+            left = undefined;
+            return true;
+        }
+        const ours = processesOfRun(listing, run.runId, rootForms(run.root), process.platform === 'win32' ? startedPids : []);
+        const spared = descendants(allowed.filter(pid => !isProcessGone(pid)), listing);
+        left = ours.filter(p => !spared.has(p.pid));
+        return left.length === 0;
+    }, graceMs);
+    return left;
+}
+/** SIGKILLs each process's tree and waits (briefly) until they are gone; returns those that survived. */
+async function killProcesses(list, waitMs = 2000) {
+    for (const p of list)
+        killTree(p.pid, 'SIGKILL');
+    await waitFor(() => list.every(p => isProcessGone(p.pid)), waitMs);
+    return list.filter(p => !isProcessGone(p.pid));
+}
+
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+var external_node_http_default = /*#__PURE__*/__nccwpck_require__.n(external_node_http_);
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
 ;// CONCATENATED MODULE: ./src/daemon.ts
 
 
@@ -36026,23 +37098,35 @@ function send(method, target, timeoutMs, payload) {
         request.end(data);
     });
 }
-/** The JSON answer of `method target` (2xx), or an error saying what answered instead. */
+/** FastAPI's `detail` of an error answer, compact (422: which field of the body was wrong). */
+function detailOf(body) {
+    try {
+        const detail = JSON.parse(body).detail;
+        if (detail !== undefined)
+            return `detail: ${JSON.stringify(detail).slice(0, 500)}`;
+    }
+    catch {
+        // Not JSON: quote the body.
+    }
+    return body.trim() === '' ? '(empty body)' : body.slice(0, 500);
+}
+/** The JSON answer of `method target` (2xx); what the daemon answered instead fails the phase, quoted. */
 async function requestJson(method, target, timeoutMs, payload) {
     let response;
     try {
         response = await send(method, target, timeoutMs, payload);
     }
     catch (error) {
-        throw new Error(`nothing answered ${method} ${target} (${error.code ?? error.message})`);
+        throw new ExpectationError(`nothing answered ${method} ${target} (${error.code ?? error.message})`);
     }
     const { status, body } = response;
     if (status < 200 || status >= 300)
-        throw new Error(`${method} ${target} answered HTTP ${status}: ${body.slice(0, 200)}`);
+        throw new ExpectationError(`${method} ${target} answered HTTP ${status}: ${detailOf(body)}`);
     try {
         return JSON.parse(body);
     }
     catch {
-        throw new Error(`${method} ${target} answered with something other than JSON: ${body.slice(0, 200)}`);
+        throw new ExpectationError(`${method} ${target} answered with something other than JSON: ${body.slice(0, 200)}`);
     }
 }
 /** `GET <url>/health`; resolves to the parsed body, or throws saying what answered instead. */
@@ -36064,24 +37148,105 @@ function portRefuses(url, timeoutMs = 1000) {
     });
 }
 /**
- * Stops a daemon this run started: its process tree, SIGTERM then SIGKILL. It first makes sure
- * the pid still runs something from `sandboxRoot` (per `listing`, taken just before), so that a pid
- * reused by an unrelated process is never touched. Returns what it did, for the log.
+ * Stops a daemon this run started: its process tree, SIGTERM then SIGKILL after `graceMs`. When
+ * `ours` (the run's processes, listed just before) is known, a pid outside it was reused by an
+ * unrelated process and is left alone; when the host cannot list processes, the recorded pid is
+ * stopped all the same (unknown is never "gone"). Returns what it did, for the log.
  */
-async function stopDaemon(pid, sandboxRoot, listing) {
+async function stopDaemon(pid, ours, graceMs = 5000) {
     if (isProcessGone(pid))
         return `daemon pid ${pid} is already gone`;
-    const own = listing.filter(p => p.pid === pid);
-    if (processesMentioning(rootForms(sandboxRoot), own).length === 0) {
-        return `pid ${pid} no longer runs the sandbox's daemon (${own[0]?.command ?? 'no command line'}); left alone`;
-    }
+    if (ours && !ours.has(pid))
+        return `pid ${pid} no longer runs the sandbox's daemon (it is no process of this run); left alone`;
+    const how = ours ? '' : ' (processes cannot be listed here, so by its recorded pid)';
     killTree(pid, 'SIGTERM');
-    if (await waitFor(() => isProcessGone(pid), 5000))
-        return `stopped daemon pid ${pid}`;
+    if (await waitFor(() => isProcessGone(pid), graceMs))
+        return `stopped daemon pid ${pid}${how}`;
     killTree(pid, 'SIGKILL');
     if (await waitFor(() => isProcessGone(pid), 5000))
-        return `killed daemon pid ${pid} (it ignored SIGTERM)`;
+        return `killed daemon pid ${pid} (it ignored SIGTERM)${how}`;
     return `daemon pid ${pid} survived SIGKILL`;
+}
+/** True when a TCP connection to host:port is accepted within `timeoutMs`. */
+function portAccepts(host, port, timeoutMs = 1000) {
+    return new Promise(resolve => {
+        const socket = external_node_net_default().connect({ host, port });
+        const done = (accepted) => {
+            socket.destroy();
+            resolve(accepted);
+        };
+        socket.setTimeout(timeoutMs, () => done(false));
+        socket.once('connect', () => done(true));
+        socket.once('error', () => done(false));
+    });
+}
+/** The machine's non-loopback addresses (from os.networkInterfaces()), by family. */
+function outsideAddresses() {
+    return Object.entries(external_node_os_default().networkInterfaces()).flatMap(([name, list]) => (list ?? []).filter(a => !a.internal).map(a => ({ address: a.address, family: a.family, scope: a.family === 'IPv6' && a.scopeid ? name : undefined })));
+}
+/** Decodes an address of /proc/net/tcp or tcp6 (hex, in 32-bit words of host byte order: little-endian here). */
+function decodeProcAddress(hex) {
+    const words = hex.match(/.{8}/g) ?? [];
+    const bytes = words.flatMap(w => (w.match(/../g) ?? []).reverse().map(b => Number.parseInt(b, 16)));
+    if (bytes.length === 4)
+        return bytes.join('.');
+    const groups = [];
+    for (let i = 0; i < 16; i += 2)
+        groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
+    const text = groups.join(':');
+    if (/^0:0:0:0:0:ffff:/.test(text))
+        return `::ffff:${bytes.slice(12).join('.')}`;
+    return text === '0:0:0:0:0:0:0:0' ? '::' : text === '0:0:0:0:0:0:0:1' ? '::1' : text;
+}
+/** The addresses listening sockets on `port` are bound to, from the kernel's tables (Linux); undefined elsewhere. */
+function listenAddresses(port) {
+    if (process.platform !== 'linux')
+        return undefined;
+    const found = [];
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+        let text;
+        try {
+            text = (0,external_node_fs_.readFileSync)(table, 'utf8');
+        }
+        catch {
+            if (table.endsWith('6'))
+                continue;
+            return undefined;
+        }
+        for (const line of text.split('\n').slice(1)) {
+            const [, local, , state] = line.trim().split(/\s+/);
+            if (state !== '0A' || !local)
+                continue;
+            const [addr, portHex] = local.split(':');
+            if (Number.parseInt(portHex, 16) === port)
+                found.push(decodeProcAddress(addr));
+        }
+    }
+    return found;
+}
+const isLoopback = (address) => /^127\./.test(address) || address === '::1' || /^::ffff:127\./.test(address);
+/**
+ * Where the daemon on `url`'s port can be reached from outside the machine: the non-loopback
+ * addresses that accept a connection. On Linux this is read from the kernel's socket tables (a
+ * wildcard bind answers on every address), so no packet is sent; elsewhere each address is tried.
+ */
+async function reachableOutside(url) {
+    const port = Number(new URL(url).port);
+    const outside = outsideAddresses();
+    const bound = listenAddresses(port);
+    if (bound) {
+        const exposed = bound.filter(a => !isLoopback(a));
+        if (exposed.length === 0)
+            return [];
+        const wildcard = exposed.some(a => a === '0.0.0.0' || a === '::');
+        const named = wildcard
+            ? outside.filter(a => exposed.includes('::') || a.family === 'IPv4').map(a => a.address)
+            : exposed.map(a => a.replace(/^::ffff:/, ''));
+        const list = named.length > 0 ? named : exposed;
+        return list.map(a => `${a.includes(':') ? `[${a}]` : a}:${port}${wildcard ? ` (it listens on ${exposed.join(', ')})` : ''}`);
+    }
+    const answered = await Promise.all(outside.map(async (a) => (await portAccepts(a.scope ? `${a.address}%${a.scope}` : a.address, port)) ? `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${port}` : undefined));
+    return answered.filter((a) => a !== undefined);
 }
 
 ;// CONCATENATED MODULE: ./src/state.ts
@@ -36103,51 +37268,37 @@ const state_STATE = {
 
 
 
-
-
-
-function pidOf(value) {
-    return value && /^\d+$/.test(value.trim()) ? Number(value) : undefined;
-}
-/** The daemon pid ktx recorded in the fixture project's state file, if any (contract §6). */
-function statePid(projectDir) {
-    const file = external_node_path_default().join(projectDir, '.ktx', 'runtime', 'daemon.json');
-    if (!(0,external_node_fs_.existsSync)(file))
-        return undefined;
-    try {
-        return pidOf(String(JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8')).pid));
-    }
-    catch {
-        return undefined;
-    }
-}
 /**
  * Stops every daemon the run started (the pids it saw, and the one ktx's state file names) and
- * kills anything else still running from the sandbox. Returns what it did, one line per action;
- * nothing when everything had already ended.
+ * kills everything else of the run still running: found by the run's marker variable, by the
+ * sandbox path, or (Windows) by descent. Returns what it did, one line per action; nothing when
+ * everything had already ended. `graceMs`: how long a daemon gets after SIGTERM.
  */
-async function stopWhatTheRunStarted(root, state) {
+async function stopWhatTheRunStarted(root, runId, state, graceMs = 5000) {
     const lines = [];
-    const pids = new Set([pidOf(state(state_STATE.daemonPid)), pidOf(state(state_STATE.secondDaemonPid)), statePid(sandboxAt(root).projectDir)].filter((pid) => pid !== undefined));
-    // One listing serves both: checking that each pid still is the sandbox's daemon, and finding strays.
-    const listing = await listProcesses();
-    for (const pid of pids) {
+    const pids = new Set([pidOf(state(state_STATE.daemonPid)), pidOf(state(state_STATE.secondDaemonPid)), recordedDaemonPid(sandboxAt(root).projectDir)].filter((pid) => pid !== undefined));
+    const run = { runId, root };
+    const before = await runProcesses(run);
+    const ours = before && new Set(before.map(p => p.pid));
+    await Promise.all([...pids].map(async (pid) => {
         try {
-            const done = await stopDaemon(pid, root, listing);
+            const done = await stopDaemon(pid, ours, graceMs);
             if (!done.endsWith('already gone'))
                 lines.push(done);
         }
         catch (error) {
             lines.push(`could not stop daemon pid ${pid}: ${error.message}`);
         }
+    }));
+    const strays = ((await runProcesses(run)) ?? []).filter(p => !pids.has(p.pid));
+    if (strays.length > 0) {
+        const survivors = await killProcesses(strays);
+        lines.push(`killed ${strays.length} leftover process(es) of the run: ${strays.map(describeProcess).join('; ')}`);
+        for (const p of survivors)
+            lines.push(`${describeProcess(p)} survived SIGKILL`);
     }
-    const strays = processesMentioning(rootForms(root), listing)
-        .map(p => p.pid)
-        .filter(pid => !pids.has(pid) && !isProcessGone(pid));
-    for (const pid of strays)
-        killTree(pid, 'SIGKILL');
-    if (strays.length > 0)
-        lines.push(`killed ${strays.length} leftover process(es) running from the sandbox: ${strays.join(', ')}`);
+    if (!before)
+        lines.push('processes cannot be listed on this host: only the recorded daemon pids were stopped');
     return lines;
 }
 const actionSay = { info: line => lib_core/* info */.pq(line), warning: line => lib_core/* warning */.$e(line) };
@@ -36195,7 +37346,7 @@ async function cleanup(cache = actionsCacheClient) {
         core.warning(`Nothing was stopped or removed: the saved sandbox path is not this run's sandbox (${refusal}).`);
         return;
     }
-    const lines = await stopWhatTheRunStarted(root, name => core.getState(name));
+    const lines = await stopWhatTheRunStarted(root, runId, name => core.getState(name));
     for (const line of lines)
         core.info(line);
     if (lines.length === 0)
@@ -36211,6 +37362,8 @@ var semver_default = /*#__PURE__*/__nccwpck_require__.n(semver);
 ;// CONCATENATED MODULE: ./src/inputs.ts
 
 
+
+const HOME_WRITES_MODES = ['warn', 'fail'];
 const CACHE_MODES = ['auto', 'true', 'false'];
 const PACKAGE_MANAGERS = ['npm', 'pnpm'];
 const GENERATION_CHOICES = ['auto', 'admin', 'runtime'];
@@ -36239,7 +37392,9 @@ const DEFAULTS = {
     cache: 'auto',
     'uv-binary': '',
     quiet: 'false',
-    'extra-commands': ''
+    'extra-commands': '',
+    'env-passthrough': '',
+    'home-writes': 'warn'
 };
 function raw(read, name) {
     const value = read(name).trim();
@@ -36310,6 +37465,15 @@ function parseExtraCommands(text) {
     });
     return commands;
 }
+/** `env-passthrough`: names and `PREFIX_*` patterns, separated by commas, spaces or newlines. */
+function parsePassthrough(text) {
+    const entries = [...new Set(text.split(/[\s,]+/).filter(Boolean))];
+    const bad = entries.filter(e => !PASSTHROUGH_ENTRY.test(e));
+    if (bad.length > 0) {
+        throw new InputError('env-passthrough', `Invalid env-passthrough: ${bad.map(b => `"${b}"`).join(', ')}. Give variable names (e.g. NODE_AUTH_TOKEN) or PREFIX_* patterns (e.g. MY_PROXY_*), separated by commas or newlines.`);
+    }
+    return entries;
+}
 /** Parses every input; throws an InputError naming the first bad one. */
 function parseInputs(read) {
     const tarball = read('tarball').trim();
@@ -36330,8 +37494,53 @@ function parseInputs(read) {
         cache: oneOf(read, 'cache', CACHE_MODES),
         uvBinary: raw(read, 'uv-binary'),
         quiet: bool(read, 'quiet'),
-        extraCommands: parseExtraCommands(read('extra-commands'))
+        extraCommands: parseExtraCommands(read('extra-commands')),
+        envPassthrough: parsePassthrough(read('env-passthrough')),
+        homeWrites: oneOf(read, 'home-writes', HOME_WRITES_MODES)
     };
+}
+
+;// CONCATENATED MODULE: ./src/home.ts
+
+
+/** Entries read at most per look, so that a release that floods HOME cannot stall the run. */
+const MAX_ENTRIES = 20_000;
+/** Where ktx keeps its runtime by default (contract §3): never to be written with KTX_RUNTIME_ROOT set. */
+const DEFAULT_RUNTIME = '.ktx/runtime';
+/**
+ * Watches the sandbox HOME that ktx commands run with: each look returns the files that appeared
+ * since the previous one, relative to HOME with `/` separators.
+ */
+class HomeWatch {
+    home;
+    seen = new Set();
+    constructor(home) {
+        this.home = home;
+    }
+    newFiles() {
+        let entries = [];
+        try {
+            entries = (0,external_node_fs_.readdirSync)(this.home, { recursive: true, withFileTypes: true });
+        }
+        catch {
+            return [];
+        }
+        const fresh = [];
+        for (const entry of entries.slice(0, MAX_ENTRIES)) {
+            if (entry.isDirectory())
+                continue;
+            const rel = external_node_path_default().relative(this.home, external_node_path_default().join(entry.parentPath, entry.name)).split((external_node_path_default()).sep).join('/');
+            if (this.seen.has(rel))
+                continue;
+            this.seen.add(rel);
+            fresh.push(rel);
+        }
+        return fresh.sort();
+    }
+}
+/** Files of a list that belong to a runtime under the default root `~/.ktx/runtime`. */
+function runtimeFiles(files) {
+    return files.filter(f => f === DEFAULT_RUNTIME || f.startsWith(`${DEFAULT_RUNTIME}/`));
 }
 
 ;// CONCATENATED MODULE: ./src/generations.ts
@@ -36422,8 +37631,6 @@ const CHECK_LABELS = ['uv', 'Bundled Python wheel', 'Managed Python runtime'];
 /** Releases that download their own pinned uv into `<root>/uv/<uv version>/uv` (contract §5), newest first. */
 const MANAGED_UV = [{ since: '0.12.0', uvVersion: '0.11.21' }];
 
-// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 2 modules
-var exec = __nccwpck_require__(5260);
 // EXTERNAL MODULE: ./node_modules/@actions/io/lib/io.js
 var io = __nccwpck_require__(8701);
 ;// CONCATENATED MODULE: ./src/install.ts
@@ -36433,28 +37640,32 @@ var io = __nccwpck_require__(8701);
 
 
 
+
 const install_IS_WINDOWS = process.platform === 'win32';
 /** Native builds ktx needs (better-sqlite3); both package managers block them unless approved. */
-const ALLOWED_BUILDS = ['better-sqlite3'];
-/** Environment for child tools: the caller's, without what an enclosing npm script injects. */
-function cleanEnv(extra = {}) {
-    const env = {};
-    for (const [key, value] of Object.entries(process.env)) {
-        if (/^(npm_(lifecycle|package|command|execpath|node_execpath)|INIT_CWD$|KTX_PROJECT_DIR$|FORCE_COLOR$)/i.test(key))
-            continue;
-        env[key] = value;
-    }
-    return { ...env, ...extra };
-}
+const NATIVE_BUILDS = ['better-sqlite3'];
+/** A probe of the host's own tools (`node -p`, `pnpm --version`) gets this long. */
+const PROBE_TIMEOUT_MS = 30_000;
 async function findTool(name, howToGet) {
     const found = await (0,io/* which */.K7)(name, false);
     if (!found)
-        throw new Error(`${name} is not on PATH. ${howToGet}`);
+        throw new SetupError(`${name} is not on PATH. ${howToGet}`);
     return found;
 }
-async function toolVersion(tool) {
-    const { stdout } = await (0,exec/* getExecOutput */.H)(tool, ['--version'], { silent: true, ignoreReturnCode: true });
-    return stdout.trim();
+/** stdout of a probe of a host tool, bounded in time, with the runner's secrets kept out of it. */
+async function probe(tool, args) {
+    const r = await runCommand({
+        file: tool,
+        args,
+        cwd: process.cwd(),
+        env: sealedEnv(process.env, { runId: 'probe', passthrough: [] }),
+        timeoutMs: PROBE_TIMEOUT_MS
+    });
+    if (r.exitCode !== 0) {
+        const why = r.spawnError ?? (r.timedOut ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s` : `exit ${r.exitCode ?? r.signal}: ${r.stderr.trim().slice(-300)}`);
+        throw new SetupError(`\`${external_node_path_default().basename(tool)} ${args.join(' ')}\` failed (${why}); check the ${external_node_path_default().basename(tool)} on PATH (${tool}).`);
+    }
+    return r.stdout.trim();
 }
 /**
  * The version of a package manager installed as an npm package (setup-node's npm, pnpm from
@@ -36476,17 +37687,17 @@ async function packageManagerVersion(manager, tool) {
     catch {
         // Fall back to asking the tool.
     }
-    return toolVersion(tool);
+    return probe(tool, ['--version']);
 }
 /** The Node on PATH (the one ktx will run on) must satisfy the package's `engines.node`. */
 async function checkNode(tarball, scope) {
     const node = await findTool('node', 'Use actions/setup-node before this step.');
-    const { stdout } = await (0,exec/* getExecOutput */.H)(node, ['-p', 'process.version + " " + process.versions.modules'], { silent: true, ignoreReturnCode: true });
-    const [version = '', abi = ''] = stdout.trim().split(' ');
+    const stdout = await probe(node, ['-p', 'process.version + " " + process.versions.modules']);
+    const [version = '', abi = ''] = stdout.split(' ');
     scope.note(`node on PATH: ${version} (${node})`);
     const range = tarball.enginesNode;
     if (range && !semver_default().satisfies(version, range, { includePrerelease: true })) {
-        throw new Error(`${tarball.name}@${tarball.version} requires Node ${range} (engines.node), but the Node on PATH is ${version} (${node}). Select a matching Node with actions/setup-node before this step.`);
+        throw new SetupError(`${tarball.name}@${tarball.version} requires Node ${range} (engines.node), but the Node on PATH is ${version} (${node}). Select a matching Node with actions/setup-node before this step.`);
     }
     return { path: node, version, abi };
 }
@@ -36499,16 +37710,38 @@ async function findPackageManager(manager, scope) {
     scope.note(`${manager} ${version} (${tool})`);
     return { path: tool, version };
 }
+/** The installed package's `ktx` bin script, from its package.json. */
+function binScript(packageDir, manifest) {
+    const bin = typeof manifest.bin === 'string' ? manifest.bin : manifest.bin?.ktx;
+    return typeof bin === 'string' ? external_node_path_default().join(packageDir, bin) : undefined;
+}
+/**
+ * How to start ktx from an install: on Windows `node <the package's bin script>` with the Node on
+ * PATH, so that no argument ever passes through cmd.exe (the `.cmd` shim only as a fallback, its
+ * arguments quoted for cmd.exe); elsewhere the linked bin, as users run it.
+ */
+function ktxInvocation(binDir, packageDir, manifest, node, windows = install_IS_WINDOWS) {
+    if (windows) {
+        const script = binScript(packageDir, manifest);
+        if (script && (0,external_node_fs_.existsSync)(script))
+            return { file: node, args: [script] };
+        return { file: external_node_path_default().join(binDir, 'ktx.cmd'), args: [] };
+    }
+    return { file: external_node_path_default().join(binDir, 'ktx'), args: [] };
+}
 /**
  * Writes a throwaway project whose only dependency is a copy of the tarball, and installs it with
- * the package manager `tool` (npm or pnpm). Returns the path of the installed `ktx` bin.
+ * the package manager `tool` (npm or pnpm) in the sealed environment `env`. The tarball's own
+ * install scripts run, as they do for users. Returns how to start the installed `ktx`.
  */
-async function installTarball(manager, tool, tarball, sandbox, timeoutSec, scope, 
+async function installTarball(manager, tool, tarball, sandbox, timeoutSec, scope, env, node, 
 /** The package manager's download cache (npm) or store (pnpm) to use, if the action owns one. */
 cacheDir) {
     const dir = sandbox.installDir;
     const local = 'ktx-under-test.tgz';
     (0,external_node_fs_.copyFileSync)(tarball.path, external_node_path_default().join(dir, local));
+    // The release's own install scripts and its native dependencies' builds are approved, as a user would.
+    const builds = [tarball.name, ...NATIVE_BUILDS];
     const manifest = {
         name: 'ktx-smoke-install',
         version: '0.0.0',
@@ -36516,32 +37749,312 @@ cacheDir) {
         description: 'Throwaway project made by ktx-smoke-action',
         dependencies: { [tarball.name]: `file:./${local}` },
         // npm 11+ skips dependency install scripts unless they are approved here.
-        allowScripts: Object.fromEntries(ALLOWED_BUILDS.map(name => [name, true]))
+        allowScripts: Object.fromEntries(builds.map(name => [name, true]))
     };
     (0,external_node_fs_.writeFileSync)(external_node_path_default().join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
     if (manager === 'pnpm') {
         // pnpm 11 reads allowBuilds, pnpm 10 onlyBuiltDependencies; without them better-sqlite3 is silently not built.
-        const yaml = [
-            'allowBuilds:',
-            ...ALLOWED_BUILDS.map(name => `  ${name}: true`),
-            'onlyBuiltDependencies:',
-            ...ALLOWED_BUILDS.map(name => `  - ${name}`),
-            ''
-        ].join('\n');
+        // A file: dependency is matched by its spec (`name@file:…`), a registry one by its name.
+        const keys = [tarball.name, `${tarball.name}@file:${local}`, ...NATIVE_BUILDS].map(name => JSON.stringify(name));
+        const yaml = ['allowBuilds:', ...keys.map(key => `  ${key}: true`), 'onlyBuiltDependencies:', ...keys.map(key => `  - ${key}`), ''].join('\n');
         (0,external_node_fs_.writeFileSync)(external_node_path_default().join(dir, 'pnpm-workspace.yaml'), yaml);
     }
     const args = manager === 'pnpm' ? ['install', '--no-frozen-lockfile'] : ['install', '--no-audit', '--no-fund'];
     if (cacheDir)
         args.push(manager === 'pnpm' ? '--store-dir' : '--cache', cacheDir);
-    await scope.exec(tool, args, { cwd: dir, env: cleanEnv(), timeoutSec, display: `${manager} ${args.join(' ')}` }, [exitsWith(0)]);
-    const installedManifest = external_node_path_default().join(dir, 'node_modules', ...tarball.name.split('/'), 'package.json');
+    await scope.exec(tool, args, { cwd: dir, env, timeoutSec, display: `${manager} ${args.join(' ')}` }, [exitsWith(0)]);
+    const packageDir = external_node_path_default().join(dir, 'node_modules', ...tarball.name.split('/'));
+    const installedManifest = external_node_path_default().join(packageDir, 'package.json');
     expect((0,external_node_fs_.existsSync)(installedManifest), `${manager} install succeeded but ${tarball.name} is not in node_modules`);
     const installed = JSON.parse((0,external_node_fs_.readFileSync)(installedManifest, 'utf8'));
     expect(installed.name === tarball.name && installed.version === tarball.version, `the installed package is ${installed.name}@${installed.version}, but the tarball is ${tarball.name}@${tarball.version}`);
-    const bin = external_node_path_default().join(dir, 'node_modules', '.bin', install_IS_WINDOWS ? 'ktx.cmd' : 'ktx');
+    const binDir = external_node_path_default().join(dir, 'node_modules', '.bin');
+    const bin = external_node_path_default().join(binDir, install_IS_WINDOWS ? 'ktx.cmd' : 'ktx');
     expect((0,external_node_fs_.existsSync)(bin), `${manager} install did not link the ktx bin at ${bin}`);
-    scope.note(`installed ${installed.name}@${installed.version}; ktx bin: ${bin}`);
-    return bin;
+    const ktx = ktxInvocation(binDir, packageDir, installed, node);
+    scope.note(`installed ${installed.name}@${installed.version}; ktx: ${[ktx.file, ...ktx.args].join(' ')}`);
+    return ktx;
+}
+
+;// CONCATENATED MODULE: ./src/smoke.ts
+
+
+
+
+
+
+
+
+const PHASE_NAMES = (/* unused pure expression or super */ null && ([
+    'install',
+    'version',
+    'runtime-missing',
+    'project',
+    'lazy-install',
+    'runtime-ready',
+    'query-execute',
+    'runtime-checks',
+    'daemon-start',
+    'daemon-reuse',
+    'daemon-stop'
+]));
+/** Settles when the run is cancelled; the action's and the CLI's signal handlers call `cancel`. */
+class Cancellation {
+    signal;
+    fire;
+    promise = new Promise(resolve => (this.fire = resolve));
+    cancel(signal) {
+        if (this.signal)
+            return;
+        this.signal = signal;
+        this.fire(signal);
+    }
+}
+/** A process that outlives its command gets this long to end by itself before it counts as left behind. */
+const OUTLIVE_GRACE_MS = 1000;
+function trimForReport(text, limit = LIMITS.record) {
+    if (text.length <= limit)
+        return text;
+    return `[… ${text.length - limit} characters trimmed …]\n${text.slice(-limit)}`;
+}
+/** Replaces the sandbox root by `$SANDBOX` so that commands read well in logs. */
+function shortenPaths(text, sandbox) {
+    return sandbox ? text.split(sandbox.root).join('$SANDBOX') : text;
+}
+/** The running phase's handle: runs commands, records them, checks what must hold. */
+class PhaseScope {
+    ctx;
+    commands = [];
+    notes = [];
+    last;
+    constructor(ctx) {
+        this.ctx = ctx;
+    }
+    note(line) {
+        this.notes.push(line);
+        this.ctx.log.info(line);
+    }
+    warn(line) {
+        this.notes.push(`warning: ${line}`);
+        this.ctx.log.warning(line);
+    }
+    /**
+     * Runs a command of the code under test, recorded in the phase; checks are applied in order. Then
+     * nothing it started may still run (but the project's daemon), and, for ktx, nothing of it may
+     * sit under the sandbox HOME where a runtime would be.
+     */
+    async exec(file, args, options, checks = []) {
+        const { ctx } = this;
+        if (ctx.cancellation.signal)
+            throw new CancelledError(ctx.cancellation.signal);
+        const display = shortenPaths(options.display, ctx.sandbox);
+        ctx.log.commandStarted(display);
+        const result = await runCommand({
+            file,
+            args,
+            cwd: options.cwd,
+            env: options.env,
+            timeoutMs: options.timeoutSec * 1000,
+            display,
+            onOutput: text => ctx.log.output(text)
+        });
+        this.last = result;
+        ctx.log.commandFinished(result);
+        this.commands.push({
+            command: display,
+            exitCode: result.exitCode,
+            signal: result.signal,
+            timedOut: result.timedOut,
+            durationMs: result.durationMs,
+            stdout: trimForReport(result.stdout),
+            stderr: trimForReport(result.stderr)
+        });
+        if (ctx.cancellation.signal)
+            throw new CancelledError(ctx.cancellation.signal);
+        const leftovers = await this.stopLeftovers();
+        const homeFiles = options.watchHome ? (ctx.homeWatch?.newFiles() ?? []) : [];
+        verify(result, checks);
+        if (leftovers)
+            throw new ExpectationError(leftovers, result);
+        this.judgeHomeFiles(homeFiles, result);
+        return result;
+    }
+    /** Kills what the command left running (but the project's daemon); says what, for the failure. */
+    async stopLeftovers() {
+        const { ctx } = this;
+        if (!ctx.sandbox)
+            return undefined;
+        const left = await leftRunning({ runId: ctx.runId, root: ctx.sandbox.root }, daemonPids(ctx), OUTLIVE_GRACE_MS);
+        if (left === undefined) {
+            if (!this.notes.includes(CANNOT_LIST))
+                this.note(CANNOT_LIST);
+            return undefined;
+        }
+        if (left.length === 0)
+            return undefined;
+        const survivors = await killProcesses(left);
+        const named = left.map(p => shortenPaths(describeProcess(p), ctx.sandbox)).join('; ');
+        return `it left ${left.length} process(es) running after it exited: ${named}. ${survivors.length ? `${survivors.length} survived SIGKILL.` : 'They were killed.'} Only the project's daemon may outlive the command that started it.`;
+    }
+    /** A runtime under ~/.ktx/runtime fails the phase; other files are warnings, or failures with home-writes: fail. */
+    judgeHomeFiles(files, result) {
+        if (files.length === 0)
+            return;
+        const { ctx } = this;
+        const home = shortenPaths(ctx.sandbox.home, ctx.sandbox);
+        const shown = (list) => list.length > LIMITS.homeFiles
+            ? `${list
+                .slice(0, LIMITS.homeFiles)
+                .map(f => `~/${f}`)
+                .join(', ')} and ${list.length - LIMITS.homeFiles} more`
+            : list.map(f => `~/${f}`).join(', ');
+        const runtime = runtimeFiles(files);
+        if (runtime.length > 0) {
+            throw new ExpectationError(`it wrote a runtime under the default root ${home}/.ktx/runtime (HOME is the sandbox's ${home}) although KTX_RUNTIME_ROOT was set: ${shown(runtime)}`, result);
+        }
+        const phase = ctx.phase;
+        const writes = ctx.facts.homeWrites ?? [];
+        ctx.facts.homeWrites = writes;
+        const record = writes.find(w => w.phase === phase);
+        if (record)
+            record.files.push(...files);
+        else
+            writes.push({ phase, files: [...files] });
+        const message = `ktx wrote under HOME (the sandbox's ${home}): ${shown(files)}`;
+        if (ctx.inputs.homeWrites === 'fail')
+            throw new ExpectationError(`${message}; home-writes is fail`, result);
+        this.warn(`${message}. A release should keep its files in the runtime root or the project; set home-writes to fail to make this a failure.`);
+    }
+    /** Runs the installed `ktx` (never through npx / pnpm exec) in the fixture project. */
+    ktx(args, checks, timeoutSec = this.ctx.inputs.phaseTimeoutSec) {
+        const { ktx, sandbox } = this.ctx;
+        if (!ktx || !sandbox)
+            throw new Error('ktx is not installed yet');
+        const env = ktxEnv(this.ctx);
+        return this.exec(ktx.file, [...ktx.args, ...args], { cwd: sandbox.projectDir, env, timeoutSec, display: `ktx ${args.join(' ')}`, watchHome: true }, checks);
+    }
+}
+const CANNOT_LIST = 'processes cannot be listed on this host: whether a command left one running is not checked';
+/** The pids that may outlive a command: the project's daemon (as its state file and the start phases name it). */
+function daemonPids(ctx) {
+    const pids = [ctx.facts.daemon?.pid, ctx.sandbox ? recordedDaemonPid(ctx.sandbox.projectDir) : undefined];
+    return pids.filter((pid) => pid !== undefined);
+}
+/** The sealed environment of the package install: no secrets, the user's HOME and package manager config. */
+function installEnv(ctx) {
+    const tmp = ctx.sandbox.tmp;
+    return sealedEnv(process.env, { runId: ctx.runId, passthrough: ctx.inputs.envPassthrough, set: { TMPDIR: tmp, TMP: tmp, TEMP: tmp } });
+}
+/** The sealed environment of every ktx command: the sandbox HOME, KTX_ENV, the runtime root, uv's dirs. */
+function ktxEnv(ctx) {
+    const sandbox = ctx.sandbox;
+    const uv = ctx.cacheDirs ?? { uvCache: external_node_path_default().join(sandbox.root, 'uv-cache'), uvPython: external_node_path_default().join(sandbox.root, 'uv-python') };
+    const env = sealedEnv(process.env, {
+        runId: ctx.runId,
+        passthrough: ctx.inputs.envPassthrough,
+        home: { home: sandbox.home, tmp: sandbox.tmp },
+        set: { ...KTX_ENV, KTX_RUNTIME_ROOT: sandbox.runtimeRoot, UV_CACHE_DIR: uv.uvCache, UV_PYTHON_INSTALL_DIR: uv.uvPython }
+    });
+    if (ctx.pathDir)
+        prependPath(env, ctx.pathDir);
+    return env;
+}
+const VERDICT_WORDS = { failed: 'failed', error: 'could not run', cancelled: 'was cancelled' };
+/** The message a phase that stopped the run ends with: what went wrong, the command, its exit code and output. */
+function failureMessage(phase, problem, result, verdict = 'failed') {
+    const lines = [`Phase ${phase} ${VERDICT_WORDS[verdict]}: ${problem}`];
+    if (result) {
+        lines.push(`command: ${result.display}`);
+        const exit = result.timedOut
+            ? `timed out after ${Math.round(result.durationMs / 1000)} s`
+            : result.exitCode === null
+                ? `killed by ${result.signal}`
+                : String(result.exitCode);
+        lines.push(`exit code: ${exit}`);
+        for (const stream of ['stderr', 'stdout']) {
+            const text = result[stream].trim();
+            lines.push(text === '' ? `${stream}: (empty)` : `${stream} (last lines):\n${tailLines(text, 20)}`);
+        }
+    }
+    return lines.join('\n');
+}
+function newContext(inputs, log, saveState, workspace, services) {
+    return { inputs, runId: (0,external_node_crypto_.randomUUID)(), workspace, facts: {}, log, saveState, services, cancellation: new Cancellation() };
+}
+/** Whose fault an exception in a phase is. */
+function verdictOf(error) {
+    if (error instanceof ExpectationError)
+        return 'failed';
+    if (error instanceof CancelledError)
+        return 'cancelled';
+    return 'error';
+}
+/** The phase's message for an exception: the action's own bugs say so, with the stack for the log. */
+function problemOf(error) {
+    if (error instanceof ExpectationError || error instanceof SetupError || error instanceof CancelledError)
+        return error.message;
+    const e = error instanceof Error ? error : new Error(String(error));
+    return `internal error of ktx-smoke-action (please report it): ${e.stack ?? e.message}`;
+}
+/** Runs the phases in order; the first failure, error or cancellation stops the run and the rest are skipped. */
+async function runPhases(ctx, phases, onPhase) {
+    const started = Date.now();
+    const results = [];
+    let stopped;
+    const cancelled = ctx.cancellation.promise.then(signal => {
+        throw new CancelledError(signal);
+    });
+    cancelled.catch(() => { });
+    for (const phase of phases) {
+        const skip = stopped
+            ? `skipped: ${stopped.phase} ${VERDICT_WORDS[stopped.verdict]}`
+            : ctx.cancellation.signal
+                ? `skipped: cancelled by ${ctx.cancellation.signal}`
+                : phase.enabled && !phase.enabled(ctx)
+                    ? (phase.skipReason ?? 'skipped')
+                    : undefined;
+        if (skip !== undefined) {
+            results.push({ name: phase.name, title: phase.title, status: 'skipped', durationMs: 0, commands: [], notes: [], message: skip });
+            continue;
+        }
+        ctx.phase = phase.name;
+        onPhase?.(phase.name);
+        ctx.log.startPhase(phase.name, phase.title);
+        const scope = new PhaseScope(ctx);
+        const phaseStart = Date.now();
+        let status = 'passed';
+        let message;
+        try {
+            await Promise.race([phase.run(ctx, scope), cancelled]);
+        }
+        catch (error) {
+            status = verdictOf(error);
+            const result = error instanceof ExpectationError ? (error.result ?? scope.last) : undefined;
+            message = failureMessage(phase.name, shortenPaths(problemOf(error), ctx.sandbox), result, status);
+            stopped = { phase: phase.name, verdict: status, message };
+        }
+        const phaseResult = {
+            name: phase.name,
+            title: phase.title,
+            status,
+            durationMs: Date.now() - phaseStart,
+            commands: scope.commands,
+            notes: scope.notes,
+            message
+        };
+        results.push(phaseResult);
+        ctx.log.endPhase(phaseResult);
+    }
+    return {
+        result: stopped?.verdict ?? 'passed',
+        failedPhase: stopped?.phase,
+        failure: stopped?.message,
+        phases: results,
+        durationMs: Date.now() - started,
+        facts: ctx.facts,
+        runId: ctx.runId,
+        sandbox: ctx.sandbox
+    };
 }
 
 // EXTERNAL MODULE: external "events"
@@ -37465,7 +38978,11 @@ function globSync(globInput, options) {
 
 
 
-class TarballError extends Error {
+
+
+const KTX_PACKAGE = '@kaelio/ktx';
+/** The `tarball` input is missing or is not an npm tarball: the caller's fault. */
+class TarballError extends SetupError {
     constructor(message) {
         super(message);
         this.name = 'TarballError';
@@ -37555,7 +39072,11 @@ async function inspectTarball(file) {
     const bins = typeof pkg.bin === 'string' ? { [name.replace(/^@[^/]+\//, '')]: pkg.bin } : (pkg.bin ?? {});
     if (typeof bins !== 'object' || !('ktx' in bins)) {
         const has = Object.keys(bins);
-        throw new TarballError(`Input tarball: ${name}@${version} has no "ktx" bin (bins: ${has.length ? has.join(', ') : 'none'}); is this the @kaelio/ktx tarball?`);
+        const bins_ = has.length ? has.join(', ') : 'none';
+        // @kaelio/ktx without its bin is a broken release; any other package is the wrong input.
+        if (name === KTX_PACKAGE)
+            throw new ExpectationError(`${name}@${version} declares no "ktx" bin (bins: ${bins_}) in its package.json`);
+        throw new TarballError(`Input tarball: ${name}@${version} has no "ktx" bin (bins: ${bins_}); is this the ${KTX_PACKAGE} tarball?`);
     }
     let assetManifest;
     const assetText = wanted.get('package/assets/python/manifest.json');
@@ -37567,10 +39088,13 @@ async function inspectTarball(file) {
             assetManifest = undefined;
         }
     }
+    const bytes = (0,external_node_fs_.readFileSync)(file);
     return {
         path: file,
         name,
         version,
+        integrity: `sha512-${(0,external_node_crypto_.createHash)('sha512').update(bytes).digest('base64')}`,
+        sha256: (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex'),
         enginesNode: typeof pkg.engines?.node === 'string' ? pkg.engines.node : undefined,
         dependencies: { ...stringMap(pkg.dependencies), ...stringMap(pkg.optionalDependencies) },
         assetManifest
@@ -37585,6 +39109,7 @@ function stringMap(value) {
 // EXTERNAL MODULE: ./node_modules/detect-libc/lib/detect-libc.js
 var detect_libc = __nccwpck_require__(8772);
 ;// CONCATENATED MODULE: ./src/warehouse.ts
+
 
 /**
  * One loader per runner platform. Each better-sqlite3 entry point requires its own prebuilt
@@ -37609,12 +39134,12 @@ function sqlitePlatform() {
 async function loadSqlite() {
     const major = Number(process.versions.node.split('.')[0]);
     if (major < SQLITE_MIN_NODE_MAJOR) {
-        throw new Error(`better-sqlite3 needs Node ${SQLITE_MIN_NODE_MAJOR} or newer to write the sqlite warehouse, but the action runs on Node ${process.version}. On GitHub the action runs on its own Node 24 (runs.using: node24).`);
+        throw new SetupError(`better-sqlite3 needs Node ${SQLITE_MIN_NODE_MAJOR} or newer to write the sqlite warehouse, but the action runs on Node ${process.version}. On GitHub the action runs on its own Node 24 (runs.using: node24).`);
     }
     const platform = sqlitePlatform();
     const load = PLATFORM_ENTRIES[platform];
     if (!load)
-        throw new Error(`better-sqlite3 has no prebuilt binary for ${platform}; supported: ${SQLITE_PLATFORMS.join(', ')}.`);
+        throw new SetupError(`better-sqlite3 has no prebuilt binary for ${platform}; supported: ${SQLITE_PLATFORMS.join(', ')}.`);
     return (await load()).default;
 }
 /** The fixture warehouse of the contract (§4): three orders, two of them paid. */
@@ -37646,6 +39171,9 @@ async function countOrders(file) {
 }
 
 ;// CONCATENATED MODULE: ./src/phases.ts
+
+
+
 
 
 
@@ -37698,16 +39226,6 @@ async function readStatus(ctx, scope, kind) {
     verify(r, [stderrEmpty()]);
     return status;
 }
-/** Fingerprint of what the default runtime root holds for this version: must not change. */
-function defaultRootMark(version) {
-    const manifest = external_node_path_default().join(external_node_os_default().homedir(), '.ktx', 'runtime', version, 'manifest.json');
-    try {
-        return `${manifest}@${(0,external_node_fs_.statSync)(manifest).mtimeMs}`;
-    }
-    catch {
-        return '';
-    }
-}
 function daemonLines(message, what) {
     return [
         exitsWith(0),
@@ -37721,7 +39239,7 @@ function daemonLines(message, what) {
 function resolveUvBinary(given, workspace) {
     const file = external_node_path_default().resolve(workspace, given);
     if (!(0,external_node_fs_.existsSync)(file) || !(0,external_node_fs_.statSync)(file).isFile()) {
-        throw new Error(`Input uv-binary: no file at "${given}" (looked for ${file}). Give the path of a uv executable, or leave uv-binary empty.`);
+        throw new SetupError(`Input uv-binary: no file at "${given}" (looked for ${file}). Give the path of a uv executable, or leave uv-binary empty.`);
     }
     return file;
 }
@@ -37813,12 +39331,13 @@ const PHASES = [
             ctx.saveState(state_STATE.sandbox, sandbox.root);
             s.note(`sandbox: ${sandbox.root}`);
             ctx.facts.runtimeRoot = sandbox.runtimeRoot;
-            ctx.defaultRootMark = defaultRootMark(tarball.version);
+            ctx.homeWatch = new HomeWatch(sandbox.home);
+            announcePassthrough(ctx, s);
             if (uvBinary)
                 placeUv(ctx, s, uvBinary, tarball.version);
             await restoreDownloads(ctx, s, node.abi, manager.version);
             const cacheDir = ctx.cacheDirs && managerCacheDir(ctx.cacheDirs, ctx.inputs.packageManager);
-            ctx.ktxBin = await installTarball(ctx.inputs.packageManager, manager.path, tarball, sandbox, ctx.inputs.installTimeoutSec, s, cacheDir);
+            ctx.ktx = await installTarball(ctx.inputs.packageManager, manager.path, tarball, sandbox, ctx.inputs.installTimeoutSec, s, installEnv(ctx), node.path, cacheDir);
         }
     },
     {
@@ -37917,7 +39436,6 @@ const PHASES = [
             const missing = ctx.inputs.features.filter(f => f !== 'local-embeddings' && !features.includes(f));
             expect(missing.length === 0, `the ready runtime lacks feature(s) ${missing.join(', ')} (it has: ${features.join(', ') || 'none'})`, s.last);
             const version = ctx.facts.tarball.version;
-            expect(defaultRootMark(version) === ctx.defaultRootMark, `a runtime was written under the default root ${external_node_path_default().join(external_node_os_default().homedir(), '.ktx', 'runtime', version)} although KTX_RUNTIME_ROOT was set`, s.last);
             const manifest = external_node_path_default().join(ctx.sandbox.runtimeRoot, version, 'manifest.json');
             expect((0,external_node_fs_.existsSync)(manifest), `status says ready, but there is no ${manifest}`, s.last);
         }
@@ -37982,6 +39500,9 @@ const PHASES = [
             }
             expect(health.status === 'healthy', `GET ${url}/health answered ${JSON.stringify(health)}, expected {"status":"healthy"}`, r);
             s.note(`daemon pid ${pid} at ${url}: ${JSON.stringify(health)}`);
+            const outside = await reachableOutside(url);
+            expect(outside.length === 0, `the daemon accepts connections from outside the machine, on ${outside.join(', ')}; it must listen on 127.0.0.1 only (its url: ${url})`, r);
+            s.note('the daemon refuses connections on every non-loopback address');
         }
     },
     {
@@ -38008,11 +39529,17 @@ const PHASES = [
             const g = generation(ctx);
             const { pid, url, statePath } = ctx.facts.daemon;
             const r = await s.ktx(g.stop, [exitsWith(0), stderrEmpty(), lineMatches('stdout', g.messages.stopped, 'the "Stopped … daemon" line')]);
-            const remains = async () => [
-                isProcessGone(pid) ? '' : `pid ${pid} is still running`,
-                (await portRefuses(url)) ? '' : `${url} still accepts connections`,
-                statePath && (0,external_node_fs_.existsSync)(statePath) ? `the state file ${statePath} is still there` : ''
-            ].filter(Boolean);
+            const run = { runId: ctx.runId, root: ctx.sandbox.root };
+            // After stop nothing of the run may remain: not the daemon, nor anything it started, in whatever session.
+            const remains = async () => {
+                const others = ((await runProcesses(run)) ?? []).filter(p => p.pid !== pid);
+                return [
+                    isProcessGone(pid) ? '' : `pid ${pid} is still running`,
+                    (await portRefuses(url)) ? '' : `${url} still accepts connections`,
+                    statePath && (0,external_node_fs_.existsSync)(statePath) ? `the state file ${statePath} is still there` : '',
+                    others.length > 0 ? `process(es) of the run still running: ${others.map(p => shortenPaths(describeProcess(p), ctx.sandbox)).join('; ')}` : ''
+                ].filter(Boolean);
+            };
             if (await waitFor(async () => (await remains()).length === 0, STOP_GRACE_MS))
                 return;
             throw new ExpectationError(`stop reported success, but ${STOP_GRACE_MS / 1000} s later ${(await remains()).join(', ')}`, r);
@@ -38044,11 +39571,15 @@ function phasesFor(inputs) {
 }
 /** Dimensions of the local embedding model ktx ships (all-MiniLM-L6-v2). */
 const EMBEDDING_DIMENSIONS = 384;
-/** The first array of numbers in an embeddings answer: `embedding`, `embeddings[0]` or `data[0].embedding`. */
-function firstEmbedding(body) {
-    const b = body;
-    const candidate = b?.embedding ?? b?.embeddings?.[0] ?? b?.data?.[0]?.embedding;
-    return Array.isArray(candidate) ? candidate : undefined;
+/** Problem with one embedding vector, or undefined when it is EMBEDDING_DIMENSIONS finite numbers. */
+function embeddingProblem(vector) {
+    if (!Array.isArray(vector))
+        return `expected an array of ${EMBEDDING_DIMENSIONS} numbers, got ${JSON.stringify(vector)?.slice(0, 100)}`;
+    if (vector.length !== EMBEDDING_DIMENSIONS)
+        return `expected ${EMBEDDING_DIMENSIONS} numbers, got ${vector.length}`;
+    if (!vector.every(n => typeof n === 'number' && Number.isFinite(n)))
+        return 'it holds values that are not finite numbers';
+    return undefined;
 }
 /** Opt-in with `features: local-embeddings`: its explicit install, after the runtime checks. */
 const EMBEDDINGS_INSTALL = {
@@ -38057,7 +39588,7 @@ const EMBEDDINGS_INSTALL = {
     async run(ctx, s) {
         const g = generation(ctx);
         if (!g.install)
-            throw new Error(`local-embeddings needs an explicit runtime install, which the ${g.id} generation (${g.label}) does not have; drop it from features`);
+            throw new SetupError(`local-embeddings needs an explicit runtime install, which the ${g.id} generation (${g.label}) does not have; drop it from features`);
         await s.ktx(g.install('local-embeddings'), [exitsWith(0), stderrOnly(g.messages.installing, g.messages.ready)], ctx.inputs.installTimeoutSec);
         const status = await readStatus(ctx, s, 'ready');
         const features = status.manifest?.features ?? [];
@@ -38066,24 +39597,44 @@ const EMBEDDINGS_INSTALL = {
         ctx.facts.statusJson = JSON.stringify(status);
     }
 };
-/** Opt-in with `features: local-embeddings`: the daemon computes a 384-number embedding. */
+/**
+ * Opt-in with `features: local-embeddings`: the daemon's embeddings API (contract §6). One text to
+ * `/embeddings/compute` as `{"text"}` gives `embedding`; two to `/embeddings/compute-bulk` as
+ * `{"texts"}` give `embeddings`, each EMBEDDING_DIMENSIONS finite numbers.
+ */
 const EMBEDDINGS_COMPUTE = {
     name: 'embeddings-compute',
-    title: 'The daemon computes an embedding',
+    title: 'The daemon computes embeddings',
     ...DAEMON_PHASE,
     async run(ctx, s) {
-        const { url } = ctx.facts.daemon;
-        const target = `${url.replace(/\/+$/, '')}/embeddings/compute`;
-        const parsed = await requestJson('POST', target, ctx.inputs.phaseTimeoutSec * 1000, { texts: ['ktx smoke: orders by status'] });
-        const embedding = firstEmbedding(parsed);
-        if (!embedding)
-            throw new Error(`POST ${target} answered without an embedding: ${JSON.stringify(parsed).slice(0, 300)}`);
-        if (embedding.length !== EMBEDDING_DIMENSIONS || !embedding.every(n => typeof n === 'number' && Number.isFinite(n))) {
-            throw new Error(`expected an embedding of ${EMBEDDING_DIMENSIONS} finite numbers from POST ${target}, got ${embedding.length} values`);
+        const base = ctx.facts.daemon.url.replace(/\/+$/, '');
+        const timeoutMs = ctx.inputs.phaseTimeoutSec * 1000;
+        const one = `${base}/embeddings/compute`;
+        const single = (await requestJson('POST', one, timeoutMs, { text: 'ktx smoke: orders by status' }));
+        const problem = embeddingProblem(single?.embedding);
+        expect(!problem, `POST ${one} with {"text"}: "embedding": ${problem}`);
+        const bulk = `${base}/embeddings/compute-bulk`;
+        const texts = ['ktx smoke: paid orders', 'ktx smoke: open orders'];
+        const many = (await requestJson('POST', bulk, timeoutMs, { texts }));
+        const vectors = many?.embeddings;
+        expect(Array.isArray(vectors) && vectors.length === texts.length, `POST ${bulk} with {"texts": [2 texts]}: expected "embeddings" with ${texts.length} vectors, got ${JSON.stringify(vectors)?.slice(0, 100)}`);
+        for (const [i, vector] of vectors.entries()) {
+            const bad = embeddingProblem(vector);
+            expect(!bad, `POST ${bulk}: "embeddings"[${i}]: ${bad}`);
         }
-        s.note(`embedding of ${embedding.length} numbers`);
+        s.note(`embeddings: 1 + ${vectors.length} vectors of ${EMBEDDING_DIMENSIONS} numbers`);
     }
 };
+/** Logs which variables env-passthrough lets through to the code under test; secret-looking ones as a warning. */
+function announcePassthrough(ctx, s) {
+    if (ctx.inputs.envPassthrough.length === 0)
+        return;
+    const { names, secrets } = passedThrough(process.env, ctx.inputs.envPassthrough);
+    ctx.facts.passedThrough = names;
+    s.note(`env-passthrough (${ctx.inputs.envPassthrough.join(', ')}) passes: ${names.join(', ') || 'no variable that is set'}`);
+    if (secrets.length > 0)
+        s.warn(`env-passthrough gives the release under test these secret-looking variables, as asked: ${secrets.join(', ')}`);
+}
 
 ;// CONCATENATED MODULE: ./src/reporters/format.ts
 function formatDuration(ms) {
@@ -38094,7 +39645,7 @@ function formatDuration(ms) {
     const minutes = Math.floor(ms / 60_000);
     return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
-const STATUS_MARK = { passed: '✓', failed: '✗', skipped: '-' };
+const STATUS_MARK = { passed: '✓', failed: '✗', error: '!', cancelled: '⊘', skipped: '-' };
 
 ;// CONCATENATED MODULE: ./src/reporters/log.ts
 
@@ -38152,15 +39703,16 @@ function actionLog(quiet = false) {
         endPhase(result) {
             lib_core/* endGroup */.N4();
             lib_core/* info */.pq(`${STATUS_MARK[result.status]} ${result.name} ${result.status} in ${formatDuration(result.durationMs)}`);
-            if (result.status === 'failed' && result.message)
+            if (result.status !== 'passed' && result.status !== 'skipped' && result.message)
                 lib_core/* info */.pq(result.message);
         }
     };
 }
 
 ;// CONCATENATED MODULE: ./src/reporters/outputs.ts
+
 /** Longest value of one output; the runner allows 1 MiB for all of a job's outputs. */
-const OUTPUT_LIMIT = 64 * 1024;
+const OUTPUT_LIMIT = LIMITS.output;
 function trimOutput(value) {
     return value.length <= OUTPUT_LIMIT ? value : `${value.slice(0, OUTPUT_LIMIT)}…[trimmed]`;
 }
@@ -38195,9 +39747,9 @@ function trimJsonOutput(json) {
     }
     return trimOutput(json);
 }
-/** The outputs of a run that failed before any phase (bad input): all set, mostly empty. */
+/** The outputs of a run stopped before any phase (bad input, the caller's fault): all set, mostly empty. */
 function outputsBeforeAnyPhase() {
-    const values = { result: 'failed', 'cache-hit': 'false' };
+    const values = { result: 'error', 'cache-hit': 'false' };
     return Object.fromEntries(OUTPUT_NAMES.map(name => [name, values[name] ?? '']));
 }
 const OUTPUT_NAMES = [
@@ -38215,7 +39767,9 @@ const OUTPUT_NAMES = [
     'report',
     'junit-report',
     'cache-hit',
-    'cache-key'
+    'cache-key',
+    'tarball-integrity',
+    'tarball-sha256'
 ];
 /** Every output of action.yml, always set (empty when unknown), from one result. */
 function outputsOf(result, reports) {
@@ -38235,7 +39789,9 @@ function outputsOf(result, reports) {
         report: reports.json,
         'junit-report': reports.junit,
         'cache-hit': String(f.cache?.hit ?? false),
-        'cache-key': f.cache?.used ? f.cache.key : ''
+        'cache-key': f.cache?.used ? f.cache.key : '',
+        'tarball-integrity': f.tarball?.integrity ?? '',
+        'tarball-sha256': f.tarball?.sha256 ?? ''
     };
 }
 
@@ -38252,7 +39808,11 @@ function reportOf(result, inputs) {
         failedPhase: result.failedPhase ?? null,
         failure: result.failure ?? null,
         durationMs: result.durationMs,
-        tarball: f.tarball ? { path: f.tarball.path, name: f.tarball.name, version: f.tarball.version } : null,
+        tarball: f.tarball
+            ? { path: f.tarball.path, name: f.tarball.name, version: f.tarball.version, integrity: f.tarball.integrity, sha256: f.tarball.sha256 }
+            : null,
+        homeWrites: f.homeWrites ?? [],
+        envPassedThrough: f.passedThrough ?? [],
         ktxVersion: f.ktxVersion ?? null,
         cliGeneration: f.generation?.id ?? null,
         packageManager: inputs.packageManager,
@@ -38278,9 +39838,24 @@ function writeReport(file, result, inputs) {
 
 ;// CONCATENATED MODULE: ./src/reporters/summary.ts
 
+
 /** The runner accepts at most 1 MiB per step summary; stay well below. */
-const SUMMARY_LIMIT = 512 * 1024;
-const FAILURE_OUTPUT_LIMIT = 64 * 1024;
+const SUMMARY_LIMIT = LIMITS.summary;
+const FAILURE_OUTPUT_LIMIT = LIMITS.failureInSummary;
+/** The headline says whose fault a red run is. */
+function verdictLine(result) {
+    const phase = `\`${result.failedPhase}\``;
+    switch (result.result) {
+        case 'passed':
+            return '✅ passed';
+        case 'failed':
+            return `❌ failed in ${phase}: the release under test is at fault`;
+        case 'error':
+            return `⚠️ error in ${phase}: the smoke could not run (the input, the runner or the action is at fault); the release was not judged`;
+        case 'cancelled':
+            return `⊘ cancelled during ${phase}`;
+    }
+}
 function escapeHtml(text) {
     return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
@@ -38299,8 +39874,7 @@ function cacheWords(result) {
 function summaryMarkdown(result) {
     const f = result.facts;
     const what = f.tarball ? `${f.tarball.name} ${f.tarball.version}` : 'ktx';
-    const verdict = result.result === 'passed' ? '✅ passed' : `❌ failed in \`${result.failedPhase}\``;
-    const lines = [`## ktx smoke: ${verdict}`, ''];
+    const lines = [`## ktx smoke: ${verdictLine(result)}`, ''];
     const about = [`**${cell(what)}**`];
     if (f.generation)
         about.push(`CLI generation: ${cell(f.generation.label)}`);
@@ -38308,202 +39882,28 @@ function summaryMarkdown(result) {
     about.push(`cache: ${cacheWords(result)}`);
     about.push(`total ${formatDuration(result.durationMs)}`);
     lines.push(about.join(' · '), '');
+    if (f.tarball)
+        lines.push(`Tarball \`${cell(f.tarball.integrity)}\` (sha256 \`${f.tarball.sha256}\`)`, '');
     lines.push('| Phase | Status | Duration |', '|---|---|---|');
     for (const p of result.phases) {
         lines.push(`| \`${p.name}\` ${cell(p.title)} | ${STATUS_MARK[p.status]} ${p.status} | ${p.status === 'skipped' ? '' : formatDuration(p.durationMs)} |`);
     }
-    const failed = result.phases.find(p => p.status === 'failed');
+    const writes = f.homeWrites ?? [];
+    if (writes.length > 0) {
+        lines.push('', '**⚠️ Written under the sandbox HOME** (a release should keep its files in the runtime root or the project):', '');
+        for (const w of writes)
+            lines.push(`- \`${w.phase}\`: ${w.files.map(file => `\`~/${cell(file)}\``).join(', ')}`);
+    }
+    const failed = result.phases.find(p => p.name === result.failedPhase && p.status !== 'skipped');
     if (failed?.message) {
         let message = failed.message;
         if (message.length > FAILURE_OUTPUT_LIMIT)
             message = `${message.slice(0, FAILURE_OUTPUT_LIMIT)}\n[… trimmed …]`;
-        lines.push('', `<details><summary>Output of the failing phase <code>${failed.name}</code></summary>`, '', `<pre>${escapeHtml(message)}</pre>`, '', '</details>');
+        lines.push('', `<details${result.result === 'failed' ? '' : ' open'}><summary>Output of the phase <code>${failed.name}</code></summary>`, '', `<pre>${escapeHtml(message)}</pre>`, '', '</details>');
     }
     lines.push('');
     const text = lines.join('\n');
     return text.length <= SUMMARY_LIMIT ? text : `${text.slice(0, SUMMARY_LIMIT)}\n\n[summary trimmed]\n`;
-}
-
-;// CONCATENATED MODULE: ./src/smoke.ts
-
-
-
-
-
-const PHASE_NAMES = (/* unused pure expression or super */ null && ([
-    'install',
-    'version',
-    'runtime-missing',
-    'project',
-    'lazy-install',
-    'runtime-ready',
-    'query-execute',
-    'runtime-checks',
-    'daemon-start',
-    'daemon-reuse',
-    'daemon-stop'
-]));
-/** Every ktx command runs with these (contract §2): no telemetry notice, no colour, no update check. */
-const KTX_ENV = {
-    KTX_TELEMETRY_DISABLED: '1',
-    DO_NOT_TRACK: '1',
-    NO_COLOR: '1',
-    KTX_NO_UPDATE_CHECK: '1'
-};
-const RECORD_OUTPUT_LIMIT = 64 * 1024;
-function trimForReport(text, limit = RECORD_OUTPUT_LIMIT) {
-    if (text.length <= limit)
-        return text;
-    return `[… ${text.length - limit} characters trimmed …]\n${text.slice(-limit)}`;
-}
-/** Replaces the sandbox root by `$SANDBOX` so that commands read well in logs. */
-function shortenPaths(text, sandbox) {
-    return sandbox ? text.split(sandbox.root).join('$SANDBOX') : text;
-}
-/** The running phase's handle: runs commands, records them, checks what must hold. */
-class PhaseScope {
-    ctx;
-    commands = [];
-    notes = [];
-    last;
-    constructor(ctx) {
-        this.ctx = ctx;
-    }
-    note(line) {
-        this.notes.push(line);
-        this.ctx.log.info(line);
-    }
-    warn(line) {
-        this.notes.push(`warning: ${line}`);
-        this.ctx.log.warning(line);
-    }
-    /** Runs any command, recorded in the phase; checks are applied in order. */
-    async exec(file, args, options, checks = []) {
-        const display = shortenPaths(options.display, this.ctx.sandbox);
-        this.ctx.log.commandStarted(display);
-        const result = await runCommand({
-            file,
-            args,
-            cwd: options.cwd,
-            env: options.env,
-            timeoutMs: options.timeoutSec * 1000,
-            display,
-            onOutput: text => this.ctx.log.output(text)
-        });
-        this.last = result;
-        this.ctx.log.commandFinished(result);
-        this.commands.push({
-            command: display,
-            exitCode: result.exitCode,
-            signal: result.signal,
-            timedOut: result.timedOut,
-            durationMs: result.durationMs,
-            stdout: trimForReport(result.stdout),
-            stderr: trimForReport(result.stderr)
-        });
-        verify(result, checks);
-        return result;
-    }
-    /** Runs the installed `ktx` bin directly (never through npx / pnpm exec) in the fixture project. */
-    ktx(args, checks, timeoutSec = this.ctx.inputs.phaseTimeoutSec) {
-        const { ktxBin, sandbox } = this.ctx;
-        if (!ktxBin || !sandbox)
-            throw new Error('ktx is not installed yet');
-        const env = ktxEnv(this.ctx);
-        return this.exec(ktxBin, args, { cwd: sandbox.projectDir, env, timeoutSec, display: `ktx ${args.join(' ')}` }, checks);
-    }
-}
-/** The environment of every ktx command: KTX_ENV, the sandbox's runtime root, the owned uv caches. */
-function ktxEnv(ctx) {
-    const extra = { ...KTX_ENV, KTX_RUNTIME_ROOT: ctx.sandbox.runtimeRoot };
-    if (ctx.cacheDirs)
-        Object.assign(extra, { UV_CACHE_DIR: ctx.cacheDirs.uvCache, UV_PYTHON_INSTALL_DIR: ctx.cacheDirs.uvPython });
-    const env = cleanEnv(extra);
-    if (ctx.pathDir) {
-        const key = Object.keys(env).find(k => k.toUpperCase() === 'PATH') ?? 'PATH';
-        env[key] = [ctx.pathDir, env[key]].filter(Boolean).join((external_node_path_default()).delimiter);
-    }
-    return env;
-}
-/** The message a failing phase ends with: what failed, the command, its exit code and output. */
-function failureMessage(phase, problem, result) {
-    const lines = [`Phase ${phase} failed: ${problem}`];
-    if (result) {
-        lines.push(`command: ${result.display}`);
-        const exit = result.timedOut
-            ? `timed out after ${Math.round(result.durationMs / 1000)} s`
-            : result.exitCode === null
-                ? `killed by ${result.signal}`
-                : String(result.exitCode);
-        lines.push(`exit code: ${exit}`);
-        for (const stream of ['stderr', 'stdout']) {
-            const text = result[stream].trim();
-            lines.push(text === '' ? `${stream}: (empty)` : `${stream} (last lines):\n${tailLines(text, 20)}`);
-        }
-    }
-    return lines.join('\n');
-}
-function newContext(inputs, log, saveState, workspace, services) {
-    return { inputs, runId: (0,external_node_crypto_.randomUUID)(), workspace, facts: {}, log, saveState, services };
-}
-/** Runs the phases in order; the first failure stops the run and the rest are skipped. */
-async function runPhases(ctx, phases, onPhase) {
-    const started = Date.now();
-    const results = [];
-    let failedPhase;
-    let failure;
-    for (const phase of phases) {
-        if (failedPhase || (phase.enabled && !phase.enabled(ctx))) {
-            results.push({
-                name: phase.name,
-                title: phase.title,
-                status: 'skipped',
-                durationMs: 0,
-                commands: [],
-                notes: [],
-                message: failedPhase ? `skipped: ${failedPhase} failed` : phase.skipReason
-            });
-            continue;
-        }
-        onPhase?.(phase.name);
-        ctx.log.startPhase(phase.name, phase.title);
-        const scope = new PhaseScope(ctx);
-        const phaseStart = Date.now();
-        let status = 'passed';
-        let message;
-        try {
-            await phase.run(ctx, scope);
-        }
-        catch (error) {
-            status = 'failed';
-            const result = error instanceof ExpectationError ? (error.result ?? scope.last) : scope.last;
-            const problem = error instanceof Error ? error.message : String(error);
-            message = failureMessage(phase.name, shortenPaths(problem, ctx.sandbox), error instanceof ExpectationError ? result : undefined);
-            failedPhase = phase.name;
-            failure = message;
-        }
-        const phaseResult = {
-            name: phase.name,
-            title: phase.title,
-            status,
-            durationMs: Date.now() - phaseStart,
-            commands: scope.commands,
-            notes: scope.notes,
-            message
-        };
-        results.push(phaseResult);
-        ctx.log.endPhase(phaseResult);
-    }
-    return {
-        result: failedPhase ? 'failed' : 'passed',
-        failedPhase,
-        failure,
-        phases: results,
-        durationMs: Date.now() - started,
-        facts: ctx.facts,
-        runId: ctx.runId,
-        sandbox: ctx.sandbox
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/action.ts
@@ -38576,21 +39976,23 @@ async function action_run() {
     const ctx = newContext(inputs, actionLog(inputs.quiet), state.save, process.env.GITHUB_WORKSPACE || process.cwd(), services);
     state.save(state_STATE.runId, ctx.runId);
     state.save(state_STATE.keepSandbox, String(inputs.keepSandbox));
-    let current;
+    // A cancelled run stops its command and its daemon itself and still reports; a second signal ends it at once.
     const onSignal = (signal) => {
+        if (ctx.cancellation.signal)
+            process.exit(1);
+        lib_core/* info */.pq(`${signal}: cancelling during phase ${ctx.phase ?? '(before the first phase)'}; stopping what the run started`);
         killActiveCommands();
-        setOutputs({ result: 'failed', 'failed-phase': current ?? '' });
-        lib_core/* setFailed */.C1(`Cancelled (${signal}) during phase ${current ?? '(before the first phase)'}; the post step cleans up.`);
-        process.exit(1);
+        ctx.cancellation.cancel(signal);
     };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-    const result = await runPhases(ctx, phasesFor(inputs), name => (current = name));
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const result = await runPhases(ctx, phasesFor(inputs));
     // Nothing the run started outlives the main step, whatever the phases left behind (while the reports are written).
     const root = result.sandbox?.root;
+    const grace = result.result === 'cancelled' ? CANCEL_GRACE_MS : undefined;
     const stopping = root
         ? safely('cleanup', async () => {
-            for (const line of await stopWhatTheRunStarted(root, state.get))
+            for (const line of await stopWhatTheRunStarted(root, ctx.runId, state.get, grace))
                 lib_core/* info */.pq(`cleanup: ${line}`);
             if (state.lost())
                 disposeSandbox(root, ctx.runId, inputs.keepSandbox);
@@ -38606,10 +40008,22 @@ async function action_run() {
     await safely('JUnit report', () => (0,external_node_fs_.writeFileSync)(reports.junit, junitXml(result)));
     setOutputs(outputsOf(result, reports));
     await safely('job summary', () => lib_core/* summary */.z.addRaw(summaryMarkdown(result)).write());
+    for (const w of result.facts.homeWrites ?? [])
+        lib_core/* warning */.$e(`ktx wrote under the sandbox HOME in ${w.phase}: ${w.files.map(f => `~/${f}`).join(', ')}`);
     await stopping;
-    if (result.result === 'passed') {
-        lib_core/* info */.pq(`ktx smoke passed: ${result.phases.filter(p => p.status === 'passed').length} phases in ${result.durationMs} ms`);
-        return 0;
+    switch (result.result) {
+        case 'passed':
+            lib_core/* info */.pq(`ktx smoke passed: ${result.phases.filter(p => p.status === 'passed').length} phases in ${result.durationMs} ms`);
+            return 0;
+        case 'cancelled':
+            lib_core/* setFailed */.C1(`Cancelled (${ctx.cancellation.signal}) during phase ${result.failedPhase}; the run's processes were stopped and the reports written.`);
+            return 1;
+        case 'error':
+            // The release was not judged: no fail-on-error can turn that into a green step.
+            lib_core/* setFailed */.C1(result.failure ?? `Phase ${result.failedPhase} could not run`);
+            return 1;
+        default:
+            break;
     }
     const message = result.failure ?? `Phase ${result.failedPhase} failed`;
     if (inputs.failOnError) {
@@ -38619,6 +40033,8 @@ async function action_run() {
     lib_core/* warning */.$e(`${message}\n(fail-on-error is false: the step succeeds with result=failed)`);
     return 0;
 }
+/** How long a daemon gets after SIGTERM when the run is cancelled (the runner follows up within seconds). */
+const CANCEL_GRACE_MS = 1000;
 
 
 /***/ }),
@@ -38628,7 +40044,7 @@ async function action_run() {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3838);
-/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4389);
+/* harmony import */ var _action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4725);
 
 
 let code = 1;
@@ -38636,8 +40052,9 @@ try {
     code = await (0,_action_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
 }
 catch (error) {
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('result', 'failed');
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`ktx smoke crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    // The action's own fault: the release was not judged.
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setOutput */ .uH('result', 'error');
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setFailed */ .C1(`ktx-smoke-action crashed (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
 }
 // Exit explicitly: keep-alive sockets must not hold the step open once the smoke is reported.
 process.exit(code);
@@ -39929,9 +41346,10 @@ function getIDToken(aud) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  m: () => (/* binding */ exec),
-  H: () => (/* binding */ getExecOutput)
+  m: () => (/* binding */ exec)
 });
+
+// UNUSED EXPORTS: getExecOutput
 
 // EXTERNAL MODULE: external "string_decoder"
 var external_string_decoder_ = __nccwpck_require__(3193);
@@ -40588,8 +42006,8 @@ function getExecOutput(commandLine, args, options) {
         let stdout = '';
         let stderr = '';
         //Using string decoder covers the case where a mult-byte character is split
-        const stdoutDecoder = new external_string_decoder_.StringDecoder('utf8');
-        const stderrDecoder = new external_string_decoder_.StringDecoder('utf8');
+        const stdoutDecoder = new StringDecoder('utf8');
+        const stderrDecoder = new StringDecoder('utf8');
         const originalStdoutListener = (_a = options === null || options === void 0 ? void 0 : options.listeners) === null || _a === void 0 ? void 0 : _a.stdout;
         const originalStdErrListener = (_b = options === null || options === void 0 ? void 0 : options.listeners) === null || _b === void 0 ? void 0 : _b.stderr;
         const stdErrListener = (data) => {

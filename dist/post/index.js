@@ -1,6 +1,578 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
+/***/ 546:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const cp = __nccwpck_require__(5317);
+const parse = __nccwpck_require__(7877);
+const enoent = __nccwpck_require__(6469);
+
+function spawn(command, args, options) {
+    // Parse the arguments
+    const parsed = parse(command, args, options);
+
+    // Spawn the child process
+    const spawned = cp.spawn(parsed.command, parsed.args, parsed.options);
+
+    // Hook into child process "exit" event to emit an error if the command
+    // does not exists, see: https://github.com/IndigoUnited/node-cross-spawn/issues/16
+    enoent.hookChildProcess(spawned, parsed);
+
+    return spawned;
+}
+
+function spawnSync(command, args, options) {
+    // Parse the arguments
+    const parsed = parse(command, args, options);
+
+    // Spawn the child process
+    const result = cp.spawnSync(parsed.command, parsed.args, parsed.options);
+
+    // Analyze if the command does not exist, see: https://github.com/IndigoUnited/node-cross-spawn/issues/16
+    result.error = result.error || enoent.verifyENOENTSync(result.status, parsed);
+
+    return result;
+}
+
+module.exports = spawn;
+module.exports.spawn = spawn;
+module.exports.sync = spawnSync;
+
+module.exports._parse = parse;
+module.exports._enoent = enoent;
+
+
+/***/ }),
+
+/***/ 6469:
+/***/ ((module) => {
+
+
+
+const isWin = process.platform === 'win32';
+
+function notFoundError(original, syscall) {
+    return Object.assign(new Error(`${syscall} ${original.command} ENOENT`), {
+        code: 'ENOENT',
+        errno: 'ENOENT',
+        syscall: `${syscall} ${original.command}`,
+        path: original.command,
+        spawnargs: original.args,
+    });
+}
+
+function hookChildProcess(cp, parsed) {
+    if (!isWin) {
+        return;
+    }
+
+    const originalEmit = cp.emit;
+
+    cp.emit = function (name, arg1) {
+        // If emitting "exit" event and exit code is 1, we need to check if
+        // the command exists and emit an "error" instead
+        // See https://github.com/IndigoUnited/node-cross-spawn/issues/16
+        if (name === 'exit') {
+            const err = verifyENOENT(arg1, parsed);
+
+            if (err) {
+                return originalEmit.call(cp, 'error', err);
+            }
+        }
+
+        return originalEmit.apply(cp, arguments); // eslint-disable-line prefer-rest-params
+    };
+}
+
+function verifyENOENT(status, parsed) {
+    if (isWin && status === 1 && !parsed.file) {
+        return notFoundError(parsed.original, 'spawn');
+    }
+
+    return null;
+}
+
+function verifyENOENTSync(status, parsed) {
+    if (isWin && status === 1 && !parsed.file) {
+        return notFoundError(parsed.original, 'spawnSync');
+    }
+
+    return null;
+}
+
+module.exports = {
+    hookChildProcess,
+    verifyENOENT,
+    verifyENOENTSync,
+    notFoundError,
+};
+
+
+/***/ }),
+
+/***/ 7877:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const path = __nccwpck_require__(6928);
+const resolveCommand = __nccwpck_require__(4866);
+const escape = __nccwpck_require__(2164);
+const readShebang = __nccwpck_require__(599);
+
+const isWin = process.platform === 'win32';
+const isExecutableRegExp = /\.(?:com|exe)$/i;
+const isCmdShimRegExp = /node_modules[\\/].bin[\\/][^\\/]+\.cmd$/i;
+
+function detectShebang(parsed) {
+    parsed.file = resolveCommand(parsed);
+
+    const shebang = parsed.file && readShebang(parsed.file);
+
+    if (shebang) {
+        parsed.args.unshift(parsed.file);
+        parsed.command = shebang;
+
+        return resolveCommand(parsed);
+    }
+
+    return parsed.file;
+}
+
+function parseNonShell(parsed) {
+    if (!isWin) {
+        return parsed;
+    }
+
+    // Detect & add support for shebangs
+    const commandFile = detectShebang(parsed);
+
+    // We don't need a shell if the command filename is an executable
+    const needsShell = !isExecutableRegExp.test(commandFile);
+
+    // If a shell is required, use cmd.exe and take care of escaping everything correctly
+    // Note that `forceShell` is an hidden option used only in tests
+    if (parsed.options.forceShell || needsShell) {
+        // Need to double escape meta chars if the command is a cmd-shim located in `node_modules/.bin/`
+        // The cmd-shim simply calls execute the package bin file with NodeJS, proxying any argument
+        // Because the escape of metachars with ^ gets interpreted when the cmd.exe is first called,
+        // we need to double escape them
+        const needsDoubleEscapeMetaChars = isCmdShimRegExp.test(commandFile);
+
+        // Normalize posix paths into OS compatible paths (e.g.: foo/bar -> foo\bar)
+        // This is necessary otherwise it will always fail with ENOENT in those cases
+        parsed.command = path.normalize(parsed.command);
+
+        // Escape command & arguments
+        parsed.command = escape.command(parsed.command);
+        parsed.args = parsed.args.map((arg) => escape.argument(arg, needsDoubleEscapeMetaChars));
+
+        const shellCommand = [parsed.command].concat(parsed.args).join(' ');
+
+        parsed.args = ['/d', '/s', '/c', `"${shellCommand}"`];
+        parsed.command = process.env.comspec || 'cmd.exe';
+        parsed.options.windowsVerbatimArguments = true; // Tell node's spawn that the arguments are already escaped
+    }
+
+    return parsed;
+}
+
+function parse(command, args, options) {
+    // Normalize arguments, similar to nodejs
+    if (args && !Array.isArray(args)) {
+        options = args;
+        args = null;
+    }
+
+    args = args ? args.slice(0) : []; // Clone array to avoid changing the original
+    options = Object.assign({}, options); // Clone object to avoid changing the original
+
+    // Build our parsed object
+    const parsed = {
+        command,
+        args,
+        options,
+        file: undefined,
+        original: {
+            command,
+            args,
+        },
+    };
+
+    // Delegate further parsing to shell or non-shell
+    return options.shell ? parsed : parseNonShell(parsed);
+}
+
+module.exports = parse;
+
+
+/***/ }),
+
+/***/ 2164:
+/***/ ((module) => {
+
+
+
+// See http://www.robvanderwoude.com/escapechars.php
+const metaCharsRegExp = /([()\][%!^"`<>&|;, *?])/g;
+
+function escapeCommand(arg) {
+    // Escape meta chars
+    arg = arg.replace(metaCharsRegExp, '^$1');
+
+    return arg;
+}
+
+function escapeArgument(arg, doubleEscapeMetaChars) {
+    // Convert to string
+    arg = `${arg}`;
+
+    // Algorithm below is based on https://qntm.org/cmd
+    // It's slightly altered to disable JS backtracking to avoid hanging on specially crafted input
+    // Please see https://github.com/moxystudio/node-cross-spawn/pull/160 for more information
+
+    // Sequence of backslashes followed by a double quote:
+    // double up all the backslashes and escape the double quote
+    arg = arg.replace(/(?=(\\+?)?)\1"/g, '$1$1\\"');
+
+    // Sequence of backslashes followed by the end of the string
+    // (which will become a double quote later):
+    // double up all the backslashes
+    arg = arg.replace(/(?=(\\+?)?)\1$/, '$1$1');
+
+    // All other backslashes occur literally
+
+    // Quote the whole thing:
+    arg = `"${arg}"`;
+
+    // Escape meta chars
+    arg = arg.replace(metaCharsRegExp, '^$1');
+
+    // Double escape meta chars if necessary
+    if (doubleEscapeMetaChars) {
+        arg = arg.replace(metaCharsRegExp, '^$1');
+    }
+
+    return arg;
+}
+
+module.exports.command = escapeCommand;
+module.exports.argument = escapeArgument;
+
+
+/***/ }),
+
+/***/ 599:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const fs = __nccwpck_require__(9896);
+const shebangCommand = __nccwpck_require__(9152);
+
+function readShebang(command) {
+    // Read the first 150 bytes from the file
+    const size = 150;
+    const buffer = Buffer.alloc(size);
+
+    let fd;
+
+    try {
+        fd = fs.openSync(command, 'r');
+        fs.readSync(fd, buffer, 0, size, 0);
+        fs.closeSync(fd);
+    } catch (e) { /* Empty */ }
+
+    // Attempt to extract shebang (null is returned if not a shebang)
+    return shebangCommand(buffer.toString());
+}
+
+module.exports = readShebang;
+
+
+/***/ }),
+
+/***/ 4866:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const path = __nccwpck_require__(6928);
+const which = __nccwpck_require__(6848);
+const getPathKey = __nccwpck_require__(6689);
+
+function resolveCommandAttempt(parsed, withoutPathExt) {
+    const env = parsed.options.env || process.env;
+    const cwd = process.cwd();
+    const hasCustomCwd = parsed.options.cwd != null;
+    // Worker threads do not have process.chdir()
+    const shouldSwitchCwd = hasCustomCwd && process.chdir !== undefined && !process.chdir.disabled;
+
+    // If a custom `cwd` was specified, we need to change the process cwd
+    // because `which` will do stat calls but does not support a custom cwd
+    if (shouldSwitchCwd) {
+        try {
+            process.chdir(parsed.options.cwd);
+        } catch (err) {
+            /* Empty */
+        }
+    }
+
+    let resolved;
+
+    try {
+        resolved = which.sync(parsed.command, {
+            path: env[getPathKey({ env })],
+            pathExt: withoutPathExt ? path.delimiter : undefined,
+        });
+    } catch (e) {
+        /* Empty */
+    } finally {
+        if (shouldSwitchCwd) {
+            process.chdir(cwd);
+        }
+    }
+
+    // If we successfully resolved, ensure that an absolute path is returned
+    // Note that when a custom `cwd` was used, we need to resolve to an absolute path based on it
+    if (resolved) {
+        resolved = path.resolve(hasCustomCwd ? parsed.options.cwd : '', resolved);
+    }
+
+    return resolved;
+}
+
+function resolveCommand(parsed) {
+    return resolveCommandAttempt(parsed) || resolveCommandAttempt(parsed, true);
+}
+
+module.exports = resolveCommand;
+
+
+/***/ }),
+
+/***/ 2940:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+var fs = __nccwpck_require__(9896)
+var core
+if (process.platform === 'win32' || global.TESTING_WINDOWS) {
+  core = __nccwpck_require__(9225)
+} else {
+  core = __nccwpck_require__(1025)
+}
+
+module.exports = isexe
+isexe.sync = sync
+
+function isexe (path, options, cb) {
+  if (typeof options === 'function') {
+    cb = options
+    options = {}
+  }
+
+  if (!cb) {
+    if (typeof Promise !== 'function') {
+      throw new TypeError('callback not provided')
+    }
+
+    return new Promise(function (resolve, reject) {
+      isexe(path, options || {}, function (er, is) {
+        if (er) {
+          reject(er)
+        } else {
+          resolve(is)
+        }
+      })
+    })
+  }
+
+  core(path, options || {}, function (er, is) {
+    // ignore EACCES because that just means we aren't allowed to run it
+    if (er) {
+      if (er.code === 'EACCES' || options && options.ignoreErrors) {
+        er = null
+        is = false
+      }
+    }
+    cb(er, is)
+  })
+}
+
+function sync (path, options) {
+  // my kingdom for a filtered catch
+  try {
+    return core.sync(path, options || {})
+  } catch (er) {
+    if (options && options.ignoreErrors || er.code === 'EACCES') {
+      return false
+    } else {
+      throw er
+    }
+  }
+}
+
+
+/***/ }),
+
+/***/ 1025:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = isexe
+isexe.sync = sync
+
+var fs = __nccwpck_require__(9896)
+
+function isexe (path, options, cb) {
+  fs.stat(path, function (er, stat) {
+    cb(er, er ? false : checkStat(stat, options))
+  })
+}
+
+function sync (path, options) {
+  return checkStat(fs.statSync(path), options)
+}
+
+function checkStat (stat, options) {
+  return stat.isFile() && checkMode(stat, options)
+}
+
+function checkMode (stat, options) {
+  var mod = stat.mode
+  var uid = stat.uid
+  var gid = stat.gid
+
+  var myUid = options.uid !== undefined ?
+    options.uid : process.getuid && process.getuid()
+  var myGid = options.gid !== undefined ?
+    options.gid : process.getgid && process.getgid()
+
+  var u = parseInt('100', 8)
+  var g = parseInt('010', 8)
+  var o = parseInt('001', 8)
+  var ug = u | g
+
+  var ret = (mod & o) ||
+    (mod & g) && gid === myGid ||
+    (mod & u) && uid === myUid ||
+    (mod & ug) && myUid === 0
+
+  return ret
+}
+
+
+/***/ }),
+
+/***/ 9225:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+module.exports = isexe
+isexe.sync = sync
+
+var fs = __nccwpck_require__(9896)
+
+function checkPathExt (path, options) {
+  var pathext = options.pathExt !== undefined ?
+    options.pathExt : process.env.PATHEXT
+
+  if (!pathext) {
+    return true
+  }
+
+  pathext = pathext.split(';')
+  if (pathext.indexOf('') !== -1) {
+    return true
+  }
+  for (var i = 0; i < pathext.length; i++) {
+    var p = pathext[i].toLowerCase()
+    if (p && path.substr(-p.length).toLowerCase() === p) {
+      return true
+    }
+  }
+  return false
+}
+
+function checkStat (stat, path, options) {
+  if (!stat.isSymbolicLink() && !stat.isFile()) {
+    return false
+  }
+  return checkPathExt(path, options)
+}
+
+function isexe (path, options, cb) {
+  fs.stat(path, function (er, stat) {
+    cb(er, er ? false : checkStat(stat, path, options))
+  })
+}
+
+function sync (path, options) {
+  return checkStat(fs.statSync(path), path, options)
+}
+
+
+/***/ }),
+
+/***/ 6689:
+/***/ ((module) => {
+
+
+
+const pathKey = (options = {}) => {
+	const environment = options.env || process.env;
+	const platform = options.platform || process.platform;
+
+	if (platform !== 'win32') {
+		return 'PATH';
+	}
+
+	return Object.keys(environment).reverse().find(key => key.toUpperCase() === 'PATH') || 'Path';
+};
+
+module.exports = pathKey;
+// TODO: Remove this for the next major release
+module.exports["default"] = pathKey;
+
+
+/***/ }),
+
+/***/ 9152:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+const shebangRegex = __nccwpck_require__(7334);
+
+module.exports = (string = '') => {
+	const match = string.match(shebangRegex);
+
+	if (!match) {
+		return null;
+	}
+
+	const [path, argument] = match[0].replace(/#! ?/, '').split(' ');
+	const binary = path.split('/').pop();
+
+	if (binary === 'env') {
+		return argument;
+	}
+
+	return argument ? `${binary} ${argument}` : binary;
+};
+
+
+/***/ }),
+
+/***/ 7334:
+/***/ ((module) => {
+
+
+module.exports = /^#!(.*)/;
+
+
+/***/ }),
+
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -28370,7 +28942,139 @@ module.exports = {
 
 /***/ }),
 
-/***/ 359:
+/***/ 6848:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+const isWindows = process.platform === 'win32' ||
+    process.env.OSTYPE === 'cygwin' ||
+    process.env.OSTYPE === 'msys'
+
+const path = __nccwpck_require__(6928)
+const COLON = isWindows ? ';' : ':'
+const isexe = __nccwpck_require__(2940)
+
+const getNotFoundError = (cmd) =>
+  Object.assign(new Error(`not found: ${cmd}`), { code: 'ENOENT' })
+
+const getPathInfo = (cmd, opt) => {
+  const colon = opt.colon || COLON
+
+  // If it has a slash, then we don't bother searching the pathenv.
+  // just check the file itself, and that's it.
+  const pathEnv = cmd.match(/\//) || isWindows && cmd.match(/\\/) ? ['']
+    : (
+      [
+        // windows always checks the cwd first
+        ...(isWindows ? [process.cwd()] : []),
+        ...(opt.path || process.env.PATH ||
+          /* istanbul ignore next: very unusual */ '').split(colon),
+      ]
+    )
+  const pathExtExe = isWindows
+    ? opt.pathExt || process.env.PATHEXT || '.EXE;.CMD;.BAT;.COM'
+    : ''
+  const pathExt = isWindows ? pathExtExe.split(colon) : ['']
+
+  if (isWindows) {
+    if (cmd.indexOf('.') !== -1 && pathExt[0] !== '')
+      pathExt.unshift('')
+  }
+
+  return {
+    pathEnv,
+    pathExt,
+    pathExtExe,
+  }
+}
+
+const which = (cmd, opt, cb) => {
+  if (typeof opt === 'function') {
+    cb = opt
+    opt = {}
+  }
+  if (!opt)
+    opt = {}
+
+  const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt)
+  const found = []
+
+  const step = i => new Promise((resolve, reject) => {
+    if (i === pathEnv.length)
+      return opt.all && found.length ? resolve(found)
+        : reject(getNotFoundError(cmd))
+
+    const ppRaw = pathEnv[i]
+    const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw
+
+    const pCmd = path.join(pathPart, cmd)
+    const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd
+      : pCmd
+
+    resolve(subStep(p, i, 0))
+  })
+
+  const subStep = (p, i, ii) => new Promise((resolve, reject) => {
+    if (ii === pathExt.length)
+      return resolve(step(i + 1))
+    const ext = pathExt[ii]
+    isexe(p + ext, { pathExt: pathExtExe }, (er, is) => {
+      if (!er && is) {
+        if (opt.all)
+          found.push(p + ext)
+        else
+          return resolve(p + ext)
+      }
+      return resolve(subStep(p, i, ii + 1))
+    })
+  })
+
+  return cb ? step(0).then(res => cb(null, res), cb) : step(0)
+}
+
+const whichSync = (cmd, opt) => {
+  opt = opt || {}
+
+  const { pathEnv, pathExt, pathExtExe } = getPathInfo(cmd, opt)
+  const found = []
+
+  for (let i = 0; i < pathEnv.length; i ++) {
+    const ppRaw = pathEnv[i]
+    const pathPart = /^".*"$/.test(ppRaw) ? ppRaw.slice(1, -1) : ppRaw
+
+    const pCmd = path.join(pathPart, cmd)
+    const p = !pathPart && /^\.[\\\/]/.test(cmd) ? cmd.slice(0, 2) + pCmd
+      : pCmd
+
+    for (let j = 0; j < pathExt.length; j ++) {
+      const cur = p + pathExt[j]
+      try {
+        const is = isexe.sync(cur, { pathExt: pathExtExe })
+        if (is) {
+          if (opt.all)
+            found.push(cur)
+          else
+            return cur
+        }
+      } catch (ex) {}
+    }
+  }
+
+  if (opt.all && found.length)
+    return found
+
+  if (opt.nothrow)
+    return null
+
+  throw getNotFoundError(cmd)
+}
+
+module.exports = which
+which.sync = whichSync
+
+
+/***/ }),
+
+/***/ 7534:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28393,7 +29097,173 @@ var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_nod
 // EXTERNAL MODULE: external "node:os"
 var external_node_os_ = __nccwpck_require__(8161);
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
+;// CONCATENATED MODULE: ./src/limits.ts
+/** Every size limit of the action, in characters, in one place. */
+const LIMITS = {
+    /** Head and tail kept of one command's stdout or stderr. */
+    capture: 4 * 1024 * 1024,
+    /** Output of one command echoed into the log; the rest is captured, not shown. */
+    logEcho: 256 * 1024,
+    /** Output of one command kept in the JSON and JUnit reports. */
+    record: 64 * 1024,
+    /** One step output (the runner allows 1 MiB for all of a job's outputs). */
+    output: 64 * 1024,
+    /** The job summary (the runner accepts 1 MiB per step). */
+    summary: 512 * 1024,
+    /** The failing phase's message in the summary. */
+    failureInSummary: 64 * 1024,
+    /** One line of quoted CLI output; longer lines keep their head and tail. */
+    line: 2000,
+    /** Files listed per phase when ktx writes under the sandbox HOME. */
+    homeFiles: 50
+};
+
+;// CONCATENATED MODULE: ./src/checks.ts
+
+/** Strips colour codes and the spinner glyph (`◐  `, `◇  `, `■  `) that starts a line. */
+function plainLine(line) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
+    const colourless = line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    return colourless.replace(/^[^\p{L}\p{N}[{("'`/\\.-]+/u, '').trimEnd();
+}
+function checks_plainLines(text) {
+    return text
+        .split(/\r?\n/)
+        .map(plainLine)
+        .filter(line => line.trim() !== '');
+}
+function tailLines(text, count) {
+    const lines = text.replace(/\s+$/, '').split(/\r?\n/).map(clipLine);
+    if (lines.length <= count)
+        return lines.join('\n');
+    return [`[… ${lines.length - count} earlier lines …]`, ...lines.slice(-count)].join('\n');
+}
+/** Longer lines keep their head and tail, so that a CLI's one-line megabyte stays readable. */
+const LINE_LIMIT = LIMITS.line;
+function clipLine(line) {
+    if (line.length <= LINE_LIMIT)
+        return line;
+    const half = LINE_LIMIT / 2;
+    return `${line.slice(0, half)}[… ${line.length - LINE_LIMIT} characters …]${line.slice(-half)}`;
+}
+/** The command started and ended by itself (no timeout): checked before anything is read from it. */
+const completes = r => {
+    if (r.spawnError)
+        return `the command could not be started: ${r.spawnError}`;
+    if (r.timedOut)
+        return `timed out after ${Math.round(r.durationMs / 1000)} s (the process tree was killed)`;
+    return undefined;
+};
+const exitsWith = (code) => r => {
+    const incomplete = completes(r);
+    if (incomplete)
+        return incomplete;
+    if (r.exitCode === code)
+        return undefined;
+    const how = r.exitCode === null ? `was killed by ${r.signal}` : `exited with ${r.exitCode}`;
+    return `expected exit code ${code}, but it ${how}`;
+};
+/**
+ * stderr must hold nothing but lines matching `allowed` (by default nothing at all): the release
+ * smoke demands a silent stderr from every successful command.
+ */
+const stderrOnly = (...allowed) => r => {
+    const extra = checks_plainLines(r.stderr).filter(line => !allowed.some(re => re.test(line)));
+    if (extra.length === 0)
+        return undefined;
+    return `expected ${allowed.length ? 'no other' : 'no'} output on stderr, but it printed: ${extra
+        .slice(0, 5)
+        .map(l => JSON.stringify(l))
+        .join(', ')}`;
+};
+const stderrEmpty = () => stderrOnly();
+/** Some line of `stream` (plain, without glyphs) must match `pattern`. */
+function firstMatch(text, pattern) {
+    for (const line of checks_plainLines(text)) {
+        const m = line.match(pattern);
+        if (m)
+            return m;
+    }
+    return undefined;
+}
+const lineMatches = (stream, pattern, what) => r => firstMatch(r[stream], pattern) ? undefined : `expected ${what} on ${stream} (${pattern})`;
+/** Parses stdout as JSON; the error message says what stdout held instead. */
+function parseJsonStdout(r) {
+    const text = r.stdout.trim();
+    try {
+        return JSON.parse(text);
+    }
+    catch (error) {
+        const shown = text === '' ? 'nothing' : JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
+        throw new checks_ExpectationError(`expected JSON on stdout, but it printed ${shown} (${error.message})`);
+    }
+}
+/** stdout must be JSON and `validate` must find nothing wrong with it. */
+const jsonStdout = (validate) => r => {
+    try {
+        return validate(parseJsonStdout(r));
+    }
+    catch (error) {
+        return error.message;
+    }
+};
+/** A failed expectation; the runner turns it into the phase's failure. */
+class checks_ExpectationError extends Error {
+    result;
+    constructor(message, result) {
+        super(message);
+        this.result = result;
+        this.name = 'ExpectationError';
+    }
+}
+function expect(condition, message, result) {
+    if (!condition)
+        throw new checks_ExpectationError(message, result);
+}
+/** Runs the checks in order; the first one that fails throws. */
+function verify(result, checks) {
+    for (const check of checks) {
+        const problem = check(result);
+        if (problem)
+            throw new checks_ExpectationError(problem, result);
+    }
+}
+function parseCheckLines(text) {
+    const checks = [];
+    for (const line of checks_plainLines(text)) {
+        const m = line.trim().match(/^(PASS|FAIL)\s+([^:]+):\s*(.*)$/);
+        if (m) {
+            checks.push({ status: m[1], label: m[2].trim(), detail: m[3] });
+            continue;
+        }
+        const fix = line.trim().match(/^Fix:\s*(.*)$/);
+        if (fix && checks.length > 0)
+            checks[checks.length - 1].fix = fix[1];
+    }
+    return checks;
+}
+/**
+ * The caller's input or the host is at fault, not the release: a missing or unusable tarball, a
+ * missing package manager, an unusable temp dir. The run's result is `error`.
+ */
+class checks_SetupError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'SetupError';
+    }
+}
+/** The run was cancelled (SIGINT or SIGTERM) while this phase ran. */
+class CancelledError extends Error {
+    signal;
+    constructor(signal) {
+        super(`cancelled by ${signal}`);
+        this.signal = signal;
+        this.name = 'CancelledError';
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/sandbox.ts
+
 
 
 
@@ -28409,21 +29279,30 @@ function layout(root) {
         root,
         installDir: external_node_path_default().join(root, 'install'),
         runtimeRoot: external_node_path_default().join(root, 'runtime-root'),
-        projectDir: external_node_path_default().join(root, 'project')
+        projectDir: external_node_path_default().join(root, 'project'),
+        home: external_node_path_default().join(root, 'home'),
+        tmp: external_node_path_default().join(root, 'tmp')
     };
 }
+/** Makes this run's marked sandbox in the temp parent; a temp dir that cannot be written is the host's fault. */
 function createSandbox(runId) {
     const parent = sandbox_tempParent();
-    mkdirSync(parent, { recursive: true });
-    const root = mkdtempSync(path.join(parent, 'ktx-smoke-'));
-    writeFileSync(path.join(root, MARKER_FILE), JSON.stringify({ tag: MARKER_TAG, runId, createdAt: new Date().toISOString() }));
-    const sandbox = layout(root);
-    for (const dir of [sandbox.installDir, sandbox.runtimeRoot, sandbox.projectDir])
-        mkdirSync(dir);
-    return sandbox;
+    try {
+        mkdirSync(parent, { recursive: true });
+        const root = mkdtempSync(path.join(parent, 'ktx-smoke-'));
+        writeFileSync(path.join(root, MARKER_FILE), JSON.stringify({ tag: MARKER_TAG, runId, createdAt: new Date().toISOString() }));
+        const sandbox = layout(root);
+        for (const dir of [sandbox.installDir, sandbox.runtimeRoot, sandbox.projectDir, sandbox.home, sandbox.tmp])
+            mkdirSync(dir);
+        return sandbox;
+    }
+    catch (error) {
+        const where = process.env.RUNNER_TEMP?.trim() ? 'RUNNER_TEMP' : 'the temp dir';
+        throw new SetupError(`Cannot create the sandbox in ${where} (${parent}): ${error.message}. It must be a writable directory.`);
+    }
 }
 /** The sandbox root as given and as resolved (macOS temp paths show up as /private/var/… in ps). */
-function rootForms(root) {
+function sandbox_rootForms(root) {
     try {
         return [...new Set([root, (0,external_node_fs_.realpathSync)(root)])];
     }
@@ -28543,147 +29422,29 @@ function cacheKey(p) {
     return { key: `${prefix}wheel-${wheel}-${[...p.features].sort().join('+')}`, restorePrefix: prefix };
 }
 
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-;// CONCATENATED MODULE: ./src/checks.ts
-/** Strips colour codes and the spinner glyph (`◐  `, `◇  `, `■  `) that starts a line. */
-function plainLine(line) {
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
-    const colourless = line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
-    return colourless.replace(/^[^\p{L}\p{N}[{("'`/\\.-]+/u, '').trimEnd();
-}
-function checks_plainLines(text) {
-    return text
-        .split(/\r?\n/)
-        .map(plainLine)
-        .filter(line => line.trim() !== '');
-}
-function tailLines(text, count) {
-    const lines = text.replace(/\s+$/, '').split(/\r?\n/).map(clipLine);
-    if (lines.length <= count)
-        return lines.join('\n');
-    return [`[… ${lines.length - count} earlier lines …]`, ...lines.slice(-count)].join('\n');
-}
-/** Longer lines keep their head and tail, so that a CLI's one-line megabyte stays readable. */
-const LINE_LIMIT = 2000;
-function clipLine(line) {
-    if (line.length <= LINE_LIMIT)
-        return line;
-    const half = LINE_LIMIT / 2;
-    return `${line.slice(0, half)}[… ${line.length - LINE_LIMIT} characters …]${line.slice(-half)}`;
-}
-/** The command started and ended by itself (no timeout): checked before anything is read from it. */
-const completes = r => {
-    if (r.spawnError)
-        return `the command could not be started: ${r.spawnError}`;
-    if (r.timedOut)
-        return `timed out after ${Math.round(r.durationMs / 1000)} s (the process tree was killed)`;
-    return undefined;
-};
-const exitsWith = (code) => r => {
-    const incomplete = completes(r);
-    if (incomplete)
-        return incomplete;
-    if (r.exitCode === code)
-        return undefined;
-    const how = r.exitCode === null ? `was killed by ${r.signal}` : `exited with ${r.exitCode}`;
-    return `expected exit code ${code}, but it ${how}`;
-};
-/**
- * stderr must hold nothing but lines matching `allowed` (by default nothing at all): the release
- * smoke demands a silent stderr from every successful command.
- */
-const stderrOnly = (...allowed) => r => {
-    const extra = checks_plainLines(r.stderr).filter(line => !allowed.some(re => re.test(line)));
-    if (extra.length === 0)
-        return undefined;
-    return `expected ${allowed.length ? 'no other' : 'no'} output on stderr, but it printed: ${extra
-        .slice(0, 5)
-        .map(l => JSON.stringify(l))
-        .join(', ')}`;
-};
-const stderrEmpty = () => stderrOnly();
-/** Some line of `stream` (plain, without glyphs) must match `pattern`. */
-function firstMatch(text, pattern) {
-    for (const line of checks_plainLines(text)) {
-        const m = line.match(pattern);
-        if (m)
-            return m;
-    }
-    return undefined;
-}
-const lineMatches = (stream, pattern, what) => r => firstMatch(r[stream], pattern) ? undefined : `expected ${what} on ${stream} (${pattern})`;
-/** Parses stdout as JSON; the error message says what stdout held instead. */
-function parseJsonStdout(r) {
-    const text = r.stdout.trim();
-    try {
-        return JSON.parse(text);
-    }
-    catch (error) {
-        const shown = text === '' ? 'nothing' : JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text);
-        throw new ExpectationError(`expected JSON on stdout, but it printed ${shown} (${error.message})`);
-    }
-}
-/** stdout must be JSON and `validate` must find nothing wrong with it. */
-const jsonStdout = (validate) => r => {
-    try {
-        return validate(parseJsonStdout(r));
-    }
-    catch (error) {
-        return error.message;
-    }
-};
-/** A failed expectation; the runner turns it into the phase's failure. */
-class ExpectationError extends Error {
-    result;
-    constructor(message, result) {
-        super(message);
-        this.result = result;
-        this.name = 'ExpectationError';
-    }
-}
-function expect(condition, message, result) {
-    if (!condition)
-        throw new ExpectationError(message, result);
-}
-/** Runs the checks in order; the first one that fails throws. */
-function verify(result, checks) {
-    for (const check of checks) {
-        const problem = check(result);
-        if (problem)
-            throw new ExpectationError(problem, result);
-    }
-}
-function parseCheckLines(text) {
-    const checks = [];
-    for (const line of checks_plainLines(text)) {
-        const m = line.trim().match(/^(PASS|FAIL)\s+([^:]+):\s*(.*)$/);
-        if (m) {
-            checks.push({ status: m[1], label: m[2].trim(), detail: m[3] });
-            continue;
-        }
-        const fix = line.trim().match(/^Fix:\s*(.*)$/);
-        if (fix && checks.length > 0)
-            checks[checks.length - 1].fix = fix[1];
-    }
-    return checks;
-}
-
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: ./node_modules/cross-spawn/index.js
+var cross_spawn = __nccwpck_require__(546);
 ;// CONCATENATED MODULE: ./src/process.ts
 
 
+
+
 const IS_WINDOWS = process.platform === 'win32';
-/** Keeps the head and the tail of a stream that may be huge; the middle is replaced by a marker. */
+const OUTPUT_CAPTURE_LIMIT = LIMITS.capture;
+/**
+ * Keeps the head and the tail of a stream that may be huge; the middle is replaced by a marker.
+ * Linear in the output: the tail is a list of chunks, and only whole chunks are dropped from its
+ * front (the first kept one is cut once, when the text is asked for).
+ */
 class CappedText {
     limit;
     head = '';
-    tail = '';
+    tail = [];
+    tailLength = 0;
     dropped = 0;
-    constructor(limit = 4 * 1024 * 1024) {
+    constructor(limit = OUTPUT_CAPTURE_LIMIT) {
         this.limit = limit;
     }
     push(text) {
@@ -28694,26 +29455,32 @@ class CappedText {
         }
         if (text === '')
             return;
-        this.tail += text;
-        if (this.tail.length > this.limit) {
-            this.dropped += this.tail.length - this.limit;
-            this.tail = this.tail.slice(-this.limit);
+        this.tail.push(text);
+        this.tailLength += text.length;
+        while (this.tail.length > 1 && this.tailLength - this.tail[0].length >= this.limit) {
+            const first = this.tail.shift();
+            this.tailLength -= first.length;
+            this.dropped += first.length;
         }
     }
     toString() {
-        if (this.dropped === 0)
-            return this.head + this.tail;
-        return `${this.head}\n[… ${this.dropped} characters omitted …]\n${this.tail}`;
+        let tail = this.tail.join('');
+        let dropped = this.dropped;
+        if (tail.length > this.limit) {
+            dropped += tail.length - this.limit;
+            tail = tail.slice(-this.limit);
+        }
+        if (dropped === 0)
+            return this.head + tail;
+        return `${this.head}\n[… ${dropped} characters omitted …]\n${tail}`;
     }
 }
 /** Children running right now, so that a cancelled action can take them down with it. */
 const active = new Set();
-/** Log output of one command beyond this is not echoed (it is still captured, capped). */
-const LOG_ECHO_LIMIT = (/* unused pure expression or super */ null && (256 * 1024));
+/** Every pid this process started: on Windows, where environments cannot be read, the roots of the run's process tree. */
+const process_startedPids = new Set();
+const LOG_ECHO_LIMIT = LIMITS.logEcho;
 const KILL_GRACE_MS = 2000;
-function quoteForCmd(arg) {
-    return /^[\w\-.,:/\\=@+]+$/.test(arg) ? arg : `"${arg.replace(/"/g, '""')}"`;
-}
 /**
  * Runs one command in its own process group (POSIX) so that a timeout or a cancellation can kill
  * the whole tree, capturing stdout and stderr. Never rejects: failures are in the result.
@@ -28731,18 +29498,13 @@ function runCommand(spec) {
         spec.onOutput(echoed > LOG_ECHO_LIMIT ? `${text}\n[… further output of this command is not shown in the log …]\n` : text);
     };
     return new Promise(resolve => {
-        // A Windows .cmd shim (npm.cmd, ktx.cmd) can only be started through the shell.
-        const viaShell = IS_WINDOWS && /\.(cmd|bat)$/i.test(spec.file);
+        // A Windows .cmd shim (npm.cmd, pnpm.cmd) only starts through cmd.exe: cross-spawn quotes every
+        // argument for it, % and ^ included, so that none is read as syntax.
+        const viaCmd = IS_WINDOWS && /\.(cmd|bat)$/i.test(spec.file);
         let child;
         try {
-            child = viaShell
-                ? spawn([spec.file, ...spec.args].map(quoteForCmd).join(' '), {
-                    cwd: spec.cwd,
-                    env: spec.env,
-                    shell: true,
-                    windowsHide: true,
-                    stdio: ['ignore', 'pipe', 'pipe']
-                })
+            child = viaCmd
+                ? crossSpawn(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] })
                 : spawn(spec.file, spec.args, {
                     cwd: spec.cwd,
                     env: spec.env,
@@ -28765,6 +29527,8 @@ function runCommand(spec) {
             return;
         }
         active.add(child);
+        if (child.pid)
+            process_startedPids.add(child.pid);
         let timedOut = false;
         let settled = false;
         let spawnError;
@@ -28778,20 +29542,23 @@ function runCommand(spec) {
             stderr.push(text);
             echo(text);
         });
+        let escalation;
         const timer = setTimeout(() => {
             timedOut = true;
             killTree(child.pid, 'SIGTERM');
-            setTimeout(() => killTree(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+            escalation = setTimeout(() => killTree(child.pid, 'SIGKILL'), KILL_GRACE_MS);
+            escalation.unref();
         }, spec.timeoutMs);
         const finish = () => {
             if (settled)
                 return;
             settled = true;
             clearTimeout(timer);
+            clearTimeout(escalation);
             active.delete(child);
             // Whatever the command left behind in its group goes with it.
             if (timedOut)
-                killTree(child.pid, 'SIGKILL');
+                killGroup(child.pid);
             resolve({
                 display,
                 exitCode,
@@ -28810,6 +29577,8 @@ function runCommand(spec) {
         child.on('exit', (code, sig) => {
             exitCode = code;
             signal = sig;
+            // Once it has exited its pid may be reused: never signal it again.
+            clearTimeout(escalation);
             // A grandchild that kept our pipes open must not keep us waiting.
             setTimeout(() => {
                 child.stdout?.destroy();
@@ -28841,13 +29610,24 @@ function killTree(pid, signal = 'SIGKILL') {
         // Already gone.
     }
 }
+/** Kills a process group only (never a lone pid, which may have been reused once its process ended). */
+function killGroup(pid) {
+    if (!pid || IS_WINDOWS)
+        return;
+    try {
+        process.kill(-pid, 'SIGKILL');
+    }
+    catch {
+        // The group is gone.
+    }
+}
 /** Kills every command still running; used when the action itself is cancelled. */
 function killActiveCommands() {
     for (const child of active)
         killTree(child.pid, 'SIGKILL');
 }
 /** True once the process no longer exists; a zombie (Linux state Z) counts as gone. */
-function isProcessGone(pid) {
+function process_isProcessGone(pid) {
     try {
         process.kill(pid, 0);
     }
@@ -28871,7 +29651,7 @@ const sleep = (ms) => new Promise(r => setTimeout(r, ms));
  * Polls `condition` until it holds or `timeoutMs` passes; returns whether it held. The first polls
  * come quickly (most things end within a few tens of milliseconds), later ones every 100 ms.
  */
-async function waitFor(condition, timeoutMs) {
+async function process_waitFor(condition, timeoutMs) {
     const deadline = Date.now() + timeoutMs;
     for (let interval = 10;; interval = Math.min(interval * 2, 100)) {
         if (await condition())
@@ -28884,57 +29664,344 @@ async function waitFor(condition, timeoutMs) {
 
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./src/env.ts
+
+/**
+ * The one environment policy for code under test: the package manager's install (with the
+ * tarball's lifecycle scripts), every ktx command and whatever they start. They get an allowlist
+ * of the runner's variables, never its secrets, plus what the smoke sets itself.
+ */
+/** Every process of a run carries this variable, valued with the run id: how cleanup finds them. */
+const RUN_MARKER = 'KTX_SMOKE_RUN';
+/** Every ktx command runs with these (contract §2): no telemetry, no colour, no update check. */
+const KTX_ENV = {
+    KTX_TELEMETRY_DISABLED: '1',
+    DO_NOT_TRACK: '1',
+    NO_COLOR: '1',
+    KTX_NO_UPDATE_CHECK: '1',
+    NO_UPDATE_NOTIFIER: '1'
+};
+/** Variables passed on by name (compared upper-case: Windows names are case-insensitive). */
+const ALLOWED_NAMES = new Set([
+    // The system and the user.
+    'PATH',
+    'PATHEXT',
+    'SYSTEMROOT',
+    'SYSTEMDRIVE',
+    'WINDIR',
+    'COMSPEC',
+    'PROGRAMFILES',
+    'PROGRAMFILES(X86)',
+    'PROGRAMW6432',
+    'PROGRAMDATA',
+    'COMMONPROGRAMFILES',
+    'COMMONPROGRAMFILES(X86)',
+    'NUMBER_OF_PROCESSORS',
+    'PROCESSOR_ARCHITECTURE',
+    'OS',
+    'HOME',
+    'USER',
+    'USERNAME',
+    'LOGNAME',
+    'SHELL',
+    'USERPROFILE',
+    'APPDATA',
+    'LOCALAPPDATA',
+    'HOMEDRIVE',
+    'HOMEPATH',
+    'TERM',
+    'CI',
+    // Temp dirs.
+    'TMPDIR',
+    'TMP',
+    'TEMP',
+    // Locale.
+    'LANG',
+    'LANGUAGE',
+    'TZ',
+    // Proxies and CAs.
+    'HTTP_PROXY',
+    'HTTPS_PROXY',
+    'NO_PROXY',
+    'ALL_PROXY',
+    'NODE_EXTRA_CA_CERTS',
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
+    'REQUESTS_CA_BUNDLE',
+    'CURL_CA_BUNDLE',
+    'NODE_USE_SYSTEM_CA',
+    // The package managers' own config.
+    'NPM_CONFIG_USERCONFIG',
+    'NPM_CONFIG_GLOBALCONFIG',
+    'PNPM_HOME',
+    'COREPACK_HOME',
+    // ktx's own switches (contract §2, §3).
+    'KTX_TELEMETRY_DISABLED',
+    'KTX_NO_UPDATE_CHECK',
+    'DO_NOT_TRACK',
+    'NO_UPDATE_NOTIFIER',
+    'NO_COLOR'
+].map(n => n.toUpperCase()));
+/** Variables passed on by prefix: locale, the package managers' and uv's config, XDG dirs. */
+const ALLOWED_PREFIXES = (/* unused pure expression or super */ null && (['LC_', 'NPM_CONFIG_', 'PNPM_CONFIG_', 'COREPACK_', 'UV_', 'XDG_']));
+/** What an enclosing npm script injects about itself; not config, and it names the caller's project. */
+const INJECTED = /^(npm_(lifecycle|package|command|execpath|node_execpath)|INIT_CWD$)/i;
+/**
+ * Never passed unless named in env-passthrough: the runner's tokens and the step's inputs and state,
+ * and anything named like a credential.
+ */
+const SECRET = /^(ACTIONS_|INPUT_|STATE_|GITHUB_TOKEN$)|(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?|_KEY|_AUTH)$/i;
+function isSecretName(name) {
+    return SECRET.test(name);
+}
+function allowedByPolicy(name) {
+    const upper = name.toUpperCase();
+    if (INJECTED.test(name) || isSecretName(name))
+        return false;
+    return ALLOWED_NAMES.has(upper) || ALLOWED_PREFIXES.some(p => upper.startsWith(p));
+}
+/** One entry of env-passthrough: a variable name, or a `PREFIX_*` pattern. */
+const PASSTHROUGH_ENTRY = /^[A-Za-z_][A-Za-z0-9_]*\*?$/;
+function passthroughMatches(name, entries) {
+    const upper = name.toUpperCase();
+    return entries.some(entry => {
+        const e = entry.toUpperCase();
+        return e.endsWith('*') ? upper.startsWith(e.slice(0, -1)) : upper === e;
+    });
+}
+/** HOME, USERPROFILE, APPDATA, the XDG dirs and the temp dirs of a sandbox HOME. */
+function homeVariables({ home, tmp }) {
+    return {
+        HOME: home,
+        USERPROFILE: home,
+        APPDATA: path.join(home, 'AppData', 'Roaming'),
+        LOCALAPPDATA: path.join(home, 'AppData', 'Local'),
+        XDG_CONFIG_HOME: path.join(home, '.config'),
+        XDG_CACHE_HOME: path.join(home, '.cache'),
+        XDG_DATA_HOME: path.join(home, '.local', 'share'),
+        XDG_STATE_HOME: path.join(home, '.local', 'state'),
+        TMPDIR: tmp,
+        TMP: tmp,
+        TEMP: tmp
+    };
+}
+/** The sealed environment, built from `source` (the runner's environment). */
+function sealedEnv(source, options) {
+    const env = {};
+    // HOMEDRIVE/HOMEPATH would point Windows tools back at the user's profile.
+    const replacedByHome = options.home ? /^(HOMEDRIVE|HOMEPATH|XDG_.*)$/i : undefined;
+    for (const [name, value] of Object.entries(source)) {
+        if (value === undefined || name === RUN_MARKER)
+            continue;
+        if (replacedByHome?.test(name))
+            continue;
+        if (allowedByPolicy(name) || passthroughMatches(name, options.passthrough))
+            env[name] = value;
+    }
+    Object.assign(env, options.home ? homeVariables(options.home) : {}, { [RUN_MARKER]: options.runId }, options.set);
+    for (const [name, value] of Object.entries(env))
+        if (value === undefined)
+            delete env[name];
+    return env;
+}
+/** The names env-passthrough lets through from `source` that the policy alone would not, secret-looking ones marked. */
+function passedThrough(source, passthrough) {
+    const names = Object.keys(source)
+        .filter(name => !allowedByPolicy(name) && passthroughMatches(name, passthrough) && name !== RUN_MARKER)
+        .sort();
+    return { names, secrets: names.filter(isSecretName) };
+}
+/** Puts `dir` first on the PATH of `env` (whatever its spelling on Windows). */
+function prependPath(env, dir) {
+    const key = Object.keys(env).find(k => k.toUpperCase() === 'PATH') ?? 'PATH';
+    env[key] = [dir, env[key]].filter(Boolean).join(path.delimiter);
+}
+
 ;// CONCATENATED MODULE: ./src/processes.ts
 
 
-const LIST_OPTIONS = { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, windowsHide: true };
+
+
+const LIST_OPTIONS = { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, windowsHide: true, timeout: 30_000 };
 const run = (0,external_node_util_.promisify)(external_node_child_process_namespaceObject.execFile);
-/** Parses `ps -axo pid=,command=` (Linux and macOS). */
+/** The marker's value in a NUL- or space-separated environment text. */
+function markerIn(environment, separator) {
+    const key = `${RUN_MARKER}=`;
+    for (const entry of environment.split(separator))
+        if (entry.startsWith(key))
+            return entry.slice(key.length);
+    return undefined;
+}
+/** Parses `/proc/<pid>/stat`: the state letter and the parent pid (the name in parentheses may hold anything). */
+function parseProcStat(text) {
+    const m = text.slice(text.lastIndexOf(')') + 1).match(/^\s*(\S)\s+(\d+)/);
+    return m ? { state: m[1], ppid: Number(m[2]) } : undefined;
+}
+/** Linux: every process from /proc, without `ps` (missing in slim and BusyBox containers). Zombies are left out. */
+function listFromProc() {
+    const list = [];
+    for (const name of (0,external_node_fs_.readdirSync)('/proc')) {
+        if (!/^\d+$/.test(name))
+            continue;
+        try {
+            const stat = parseProcStat((0,external_node_fs_.readFileSync)(`/proc/${name}/stat`, 'utf8'));
+            if (!stat || stat.state === 'Z' || stat.state === 'X')
+                continue;
+            const command = (0,external_node_fs_.readFileSync)(`/proc/${name}/cmdline`, 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ');
+            let marker;
+            try {
+                marker = markerIn((0,external_node_fs_.readFileSync)(`/proc/${name}/environ`, 'utf8'), '\0');
+            }
+            catch {
+                // Another user's process: its environment is not readable, and it is not ours.
+            }
+            list.push({ pid: Number(name), ppid: stat.ppid, command, marker });
+        }
+        catch {
+            // Ended while we looked.
+        }
+    }
+    return list;
+}
+/** Parses `ps -E -ww -axo pid=,ppid=,command=` (macOS: the environment follows the arguments). */
 function parsePsListing(text) {
     return text
         .split('\n')
-        .map(line => line.trim().match(/^(\d+)\s+(.*)$/))
+        .map(line => line.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/))
         .filter((m) => m !== null)
-        .map(m => ({ pid: Number(m[1]), command: m[2] }));
+        .map(m => ({ pid: Number(m[1]), ppid: Number(m[2]), command: m[3], marker: markerIn(m[3], ' ') }));
 }
-/** Parses PowerShell's `Get-CimInstance Win32_Process | Select ProcessId, CommandLine | ConvertTo-Json`. */
+/** Parses PowerShell's `Get-CimInstance Win32_Process | Select ProcessId, ParentProcessId, CommandLine | ConvertTo-Json`. */
 function parseCimListing(text) {
     if (text.trim() === '')
         return [];
     const data = JSON.parse(text);
     const rows = (Array.isArray(data) ? data : [data]);
     return rows
-        .filter(row => typeof row?.ProcessId === 'number' && typeof row.CommandLine === 'string')
-        .map(row => ({ pid: row.ProcessId, command: row.CommandLine }));
+        .filter(row => typeof row?.ProcessId === 'number')
+        .map(row => ({
+        pid: row.ProcessId,
+        ppid: typeof row.ParentProcessId === 'number' ? row.ParentProcessId : undefined,
+        command: typeof row.CommandLine === 'string' ? row.CommandLine : ''
+    }));
 }
 /**
- * Every process with its command line: `ps` on Linux and macOS, CIM through PowerShell on
- * Windows. An empty list when the listing cannot be had (the callers then only use known pids).
+ * Every process: /proc on Linux, `ps` with environments on macOS, CIM through PowerShell on
+ * Windows (which shows no environments: there the run's processes are found by parent pid).
+ * Undefined when no listing can be had.
  */
-async function listProcesses() {
+async function processes_listProcesses() {
     try {
+        if (process.platform === 'linux')
+            return listFromProc();
         if (process.platform === 'win32') {
-            const script = 'Get-CimInstance Win32_Process | Select-Object ProcessId, CommandLine | ConvertTo-Json -Compress';
+            const script = 'Get-CimInstance Win32_Process | Select-Object ProcessId, ParentProcessId, CommandLine | ConvertTo-Json -Compress';
             return parseCimListing((await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], LIST_OPTIONS)).stdout);
         }
-        return parsePsListing((await run('ps', ['-axo', 'pid=,command='], LIST_OPTIONS)).stdout);
+        return parsePsListing((await run('ps', ['-E', '-ww', '-axo', 'pid=,ppid=,command='], LIST_OPTIONS)).stdout);
     }
     catch {
-        return [];
+        return undefined;
     }
 }
-/** Processes (other than this one) whose command line mentions one of `forms` (a directory, say). */
-function processesMentioning(forms, listing) {
+/** `roots` and every process descending from one of them, by parent pid. */
+function processes_descendants(roots, listing) {
+    const found = new Set(roots);
+    for (let grew = true; grew;) {
+        grew = false;
+        for (const p of listing) {
+            if (p.ppid !== undefined && found.has(p.ppid) && !found.has(p.pid)) {
+                found.add(p.pid);
+                grew = true;
+            }
+        }
+    }
+    return found;
+}
+/**
+ * The processes of a run (never this process): those carrying its marker, those whose command line
+ * names the sandbox (`forms`), and those descending from the pids it started (`roots`, the only
+ * way on Windows).
+ */
+function processes_processesOfRun(listing, runId, forms, roots = []) {
     const lower = process.platform === 'win32';
     const wanted = forms.map(f => (lower ? f.toLowerCase() : f));
+    const tree = processes_descendants(roots, listing);
     return listing.filter(p => {
         if (p.pid === process.pid)
             return false;
+        if (p.marker === runId || tree.has(p.pid))
+            return true;
         const command = lower ? p.command.toLowerCase() : p.command;
         return wanted.some(form => command.includes(form));
     });
 }
 
+;// CONCATENATED MODULE: ./src/containment.ts
+
+
+
+
+
+/** The daemon pid ktx recorded in the fixture project's state file, if any (contract §6). */
+function recordedDaemonPid(projectDir) {
+    const file = external_node_path_default().join(projectDir, '.ktx', 'runtime', 'daemon.json');
+    if (!(0,external_node_fs_.existsSync)(file))
+        return undefined;
+    try {
+        return pidOf(String(JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8')).pid));
+    }
+    catch {
+        return undefined;
+    }
+}
+function pidOf(value) {
+    return value && /^\d+$/.test(value.trim()) ? Number(value) : undefined;
+}
+/** The run's processes now, or undefined when this host cannot list processes. */
+async function runProcesses(run) {
+    const listing = await processes_listProcesses();
+    if (!listing)
+        return undefined;
+    return processes_processesOfRun(listing, run.runId, sandbox_rootForms(run.root), process.platform === 'win32' ? process_startedPids : []);
+}
+/** How a process is named in a failure: its pid and (clipped) command line. */
+function describeProcess(p) {
+    const command = p.command.length > 200 ? `${p.command.slice(0, 200)}…` : p.command;
+    return `pid ${p.pid} (${command || 'no command line'})`;
+}
+/**
+ * The run's processes still running after a command ended, other than `allowed` pids and their
+ * descendants (the project's daemon). A process gets `graceMs` to finish on its own. Undefined when
+ * processes cannot be listed here.
+ */
+async function leftRunning(run, allowed, graceMs) {
+    let left = [];
+    await waitFor(async () => {
+        const listing = await listProcesses();
+        if (!listing) {
+            left = undefined;
+            return true;
+        }
+        const ours = processesOfRun(listing, run.runId, rootForms(run.root), process.platform === 'win32' ? startedPids : []);
+        const spared = descendants(allowed.filter(pid => !isProcessGone(pid)), listing);
+        left = ours.filter(p => !spared.has(p.pid));
+        return left.length === 0;
+    }, graceMs);
+    return left;
+}
+/** SIGKILLs each process's tree and waits (briefly) until they are gone; returns those that survived. */
+async function killProcesses(list, waitMs = 2000) {
+    for (const p of list)
+        killTree(p.pid, 'SIGKILL');
+    await process_waitFor(() => list.every(p => process_isProcessGone(p.pid)), waitMs);
+    return list.filter(p => !process_isProcessGone(p.pid));
+}
+
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(7067);
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
 ;// CONCATENATED MODULE: ./src/daemon.ts
 
 
@@ -28979,23 +30046,35 @@ function send(method, target, timeoutMs, payload) {
         request.end(data);
     });
 }
-/** The JSON answer of `method target` (2xx), or an error saying what answered instead. */
+/** FastAPI's `detail` of an error answer, compact (422: which field of the body was wrong). */
+function detailOf(body) {
+    try {
+        const detail = JSON.parse(body).detail;
+        if (detail !== undefined)
+            return `detail: ${JSON.stringify(detail).slice(0, 500)}`;
+    }
+    catch {
+        // Not JSON: quote the body.
+    }
+    return body.trim() === '' ? '(empty body)' : body.slice(0, 500);
+}
+/** The JSON answer of `method target` (2xx); what the daemon answered instead fails the phase, quoted. */
 async function requestJson(method, target, timeoutMs, payload) {
     let response;
     try {
         response = await send(method, target, timeoutMs, payload);
     }
     catch (error) {
-        throw new Error(`nothing answered ${method} ${target} (${error.code ?? error.message})`);
+        throw new ExpectationError(`nothing answered ${method} ${target} (${error.code ?? error.message})`);
     }
     const { status, body } = response;
     if (status < 200 || status >= 300)
-        throw new Error(`${method} ${target} answered HTTP ${status}: ${body.slice(0, 200)}`);
+        throw new ExpectationError(`${method} ${target} answered HTTP ${status}: ${detailOf(body)}`);
     try {
         return JSON.parse(body);
     }
     catch {
-        throw new Error(`${method} ${target} answered with something other than JSON: ${body.slice(0, 200)}`);
+        throw new ExpectationError(`${method} ${target} answered with something other than JSON: ${body.slice(0, 200)}`);
     }
 }
 /** `GET <url>/health`; resolves to the parsed body, or throws saying what answered instead. */
@@ -29017,24 +30096,105 @@ function portRefuses(url, timeoutMs = 1000) {
     });
 }
 /**
- * Stops a daemon this run started: its process tree, SIGTERM then SIGKILL. It first makes sure
- * the pid still runs something from `sandboxRoot` (per `listing`, taken just before), so that a pid
- * reused by an unrelated process is never touched. Returns what it did, for the log.
+ * Stops a daemon this run started: its process tree, SIGTERM then SIGKILL after `graceMs`. When
+ * `ours` (the run's processes, listed just before) is known, a pid outside it was reused by an
+ * unrelated process and is left alone; when the host cannot list processes, the recorded pid is
+ * stopped all the same (unknown is never "gone"). Returns what it did, for the log.
  */
-async function stopDaemon(pid, sandboxRoot, listing) {
-    if (isProcessGone(pid))
+async function stopDaemon(pid, ours, graceMs = 5000) {
+    if (process_isProcessGone(pid))
         return `daemon pid ${pid} is already gone`;
-    const own = listing.filter(p => p.pid === pid);
-    if (processesMentioning(rootForms(sandboxRoot), own).length === 0) {
-        return `pid ${pid} no longer runs the sandbox's daemon (${own[0]?.command ?? 'no command line'}); left alone`;
-    }
+    if (ours && !ours.has(pid))
+        return `pid ${pid} no longer runs the sandbox's daemon (it is no process of this run); left alone`;
+    const how = ours ? '' : ' (processes cannot be listed here, so by its recorded pid)';
     killTree(pid, 'SIGTERM');
-    if (await waitFor(() => isProcessGone(pid), 5000))
-        return `stopped daemon pid ${pid}`;
+    if (await process_waitFor(() => process_isProcessGone(pid), graceMs))
+        return `stopped daemon pid ${pid}${how}`;
     killTree(pid, 'SIGKILL');
-    if (await waitFor(() => isProcessGone(pid), 5000))
-        return `killed daemon pid ${pid} (it ignored SIGTERM)`;
+    if (await process_waitFor(() => process_isProcessGone(pid), 5000))
+        return `killed daemon pid ${pid} (it ignored SIGTERM)${how}`;
     return `daemon pid ${pid} survived SIGKILL`;
+}
+/** True when a TCP connection to host:port is accepted within `timeoutMs`. */
+function portAccepts(host, port, timeoutMs = 1000) {
+    return new Promise(resolve => {
+        const socket = net.connect({ host, port });
+        const done = (accepted) => {
+            socket.destroy();
+            resolve(accepted);
+        };
+        socket.setTimeout(timeoutMs, () => done(false));
+        socket.once('connect', () => done(true));
+        socket.once('error', () => done(false));
+    });
+}
+/** The machine's non-loopback addresses (from os.networkInterfaces()), by family. */
+function outsideAddresses() {
+    return Object.entries(os.networkInterfaces()).flatMap(([name, list]) => (list ?? []).filter(a => !a.internal).map(a => ({ address: a.address, family: a.family, scope: a.family === 'IPv6' && a.scopeid ? name : undefined })));
+}
+/** Decodes an address of /proc/net/tcp or tcp6 (hex, in 32-bit words of host byte order: little-endian here). */
+function decodeProcAddress(hex) {
+    const words = hex.match(/.{8}/g) ?? [];
+    const bytes = words.flatMap(w => (w.match(/../g) ?? []).reverse().map(b => Number.parseInt(b, 16)));
+    if (bytes.length === 4)
+        return bytes.join('.');
+    const groups = [];
+    for (let i = 0; i < 16; i += 2)
+        groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
+    const text = groups.join(':');
+    if (/^0:0:0:0:0:ffff:/.test(text))
+        return `::ffff:${bytes.slice(12).join('.')}`;
+    return text === '0:0:0:0:0:0:0:0' ? '::' : text === '0:0:0:0:0:0:0:1' ? '::1' : text;
+}
+/** The addresses listening sockets on `port` are bound to, from the kernel's tables (Linux); undefined elsewhere. */
+function listenAddresses(port) {
+    if (process.platform !== 'linux')
+        return undefined;
+    const found = [];
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+        let text;
+        try {
+            text = readFileSync(table, 'utf8');
+        }
+        catch {
+            if (table.endsWith('6'))
+                continue;
+            return undefined;
+        }
+        for (const line of text.split('\n').slice(1)) {
+            const [, local, , state] = line.trim().split(/\s+/);
+            if (state !== '0A' || !local)
+                continue;
+            const [addr, portHex] = local.split(':');
+            if (Number.parseInt(portHex, 16) === port)
+                found.push(decodeProcAddress(addr));
+        }
+    }
+    return found;
+}
+const isLoopback = (address) => /^127\./.test(address) || address === '::1' || /^::ffff:127\./.test(address);
+/**
+ * Where the daemon on `url`'s port can be reached from outside the machine: the non-loopback
+ * addresses that accept a connection. On Linux this is read from the kernel's socket tables (a
+ * wildcard bind answers on every address), so no packet is sent; elsewhere each address is tried.
+ */
+async function reachableOutside(url) {
+    const port = Number(new URL(url).port);
+    const outside = outsideAddresses();
+    const bound = listenAddresses(port);
+    if (bound) {
+        const exposed = bound.filter(a => !isLoopback(a));
+        if (exposed.length === 0)
+            return [];
+        const wildcard = exposed.some(a => a === '0.0.0.0' || a === '::');
+        const named = wildcard
+            ? outside.filter(a => exposed.includes('::') || a.family === 'IPv4').map(a => a.address)
+            : exposed.map(a => a.replace(/^::ffff:/, ''));
+        const list = named.length > 0 ? named : exposed;
+        return list.map(a => `${a.includes(':') ? `[${a}]` : a}:${port}${wildcard ? ` (it listens on ${exposed.join(', ')})` : ''}`);
+    }
+    const answered = await Promise.all(outside.map(async (a) => (await portAccepts(a.scope ? `${a.address}%${a.scope}` : a.address, port)) ? `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${port}` : undefined));
+    return answered.filter((a) => a !== undefined);
 }
 
 ;// CONCATENATED MODULE: ./src/state.ts
@@ -29056,51 +30216,37 @@ const STATE = {
 
 
 
-
-
-
-function pidOf(value) {
-    return value && /^\d+$/.test(value.trim()) ? Number(value) : undefined;
-}
-/** The daemon pid ktx recorded in the fixture project's state file, if any (contract §6). */
-function statePid(projectDir) {
-    const file = external_node_path_default().join(projectDir, '.ktx', 'runtime', 'daemon.json');
-    if (!(0,external_node_fs_.existsSync)(file))
-        return undefined;
-    try {
-        return pidOf(String(JSON.parse((0,external_node_fs_.readFileSync)(file, 'utf8')).pid));
-    }
-    catch {
-        return undefined;
-    }
-}
 /**
  * Stops every daemon the run started (the pids it saw, and the one ktx's state file names) and
- * kills anything else still running from the sandbox. Returns what it did, one line per action;
- * nothing when everything had already ended.
+ * kills everything else of the run still running: found by the run's marker variable, by the
+ * sandbox path, or (Windows) by descent. Returns what it did, one line per action; nothing when
+ * everything had already ended. `graceMs`: how long a daemon gets after SIGTERM.
  */
-async function stopWhatTheRunStarted(root, state) {
+async function stopWhatTheRunStarted(root, runId, state, graceMs = 5000) {
     const lines = [];
-    const pids = new Set([pidOf(state(STATE.daemonPid)), pidOf(state(STATE.secondDaemonPid)), statePid(sandboxAt(root).projectDir)].filter((pid) => pid !== undefined));
-    // One listing serves both: checking that each pid still is the sandbox's daemon, and finding strays.
-    const listing = await listProcesses();
-    for (const pid of pids) {
+    const pids = new Set([pidOf(state(STATE.daemonPid)), pidOf(state(STATE.secondDaemonPid)), recordedDaemonPid(sandboxAt(root).projectDir)].filter((pid) => pid !== undefined));
+    const run = { runId, root };
+    const before = await runProcesses(run);
+    const ours = before && new Set(before.map(p => p.pid));
+    await Promise.all([...pids].map(async (pid) => {
         try {
-            const done = await stopDaemon(pid, root, listing);
+            const done = await stopDaemon(pid, ours, graceMs);
             if (!done.endsWith('already gone'))
                 lines.push(done);
         }
         catch (error) {
             lines.push(`could not stop daemon pid ${pid}: ${error.message}`);
         }
+    }));
+    const strays = ((await runProcesses(run)) ?? []).filter(p => !pids.has(p.pid));
+    if (strays.length > 0) {
+        const survivors = await killProcesses(strays);
+        lines.push(`killed ${strays.length} leftover process(es) of the run: ${strays.map(describeProcess).join('; ')}`);
+        for (const p of survivors)
+            lines.push(`${describeProcess(p)} survived SIGKILL`);
     }
-    const strays = processesMentioning(rootForms(root), listing)
-        .map(p => p.pid)
-        .filter(pid => !pids.has(pid) && !isProcessGone(pid));
-    for (const pid of strays)
-        killTree(pid, 'SIGKILL');
-    if (strays.length > 0)
-        lines.push(`killed ${strays.length} leftover process(es) running from the sandbox: ${strays.join(', ')}`);
+    if (!before)
+        lines.push('processes cannot be listed on this host: only the recorded daemon pids were stopped');
     return lines;
 }
 const actionSay = { info: line => core/* info */.pq(line), warning: line => core/* warning */.$e(line) };
@@ -29148,7 +30294,7 @@ async function cleanup(cache = actionsCacheClient) {
         core/* warning */.$e(`Nothing was stopped or removed: the saved sandbox path is not this run's sandbox (${refusal}).`);
         return;
     }
-    const lines = await stopWhatTheRunStarted(root, name => core/* getState */.Gu(name));
+    const lines = await stopWhatTheRunStarted(root, runId, name => core/* getState */.Gu(name));
     for (const line of lines)
         core/* info */.pq(line);
     if (lines.length === 0)
@@ -29164,7 +30310,7 @@ async function cleanup(cache = actionsCacheClient) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3838);
-/* harmony import */ var _cleanup_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(359);
+/* harmony import */ var _cleanup_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7534);
 
 
 try {
@@ -29191,6 +30337,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
+
+/***/ }),
+
+/***/ 5317:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
 
 /***/ }),
 
@@ -30055,8 +31208,8 @@ function toPlatformPath(pth) {
     return pth.replace(/[/\\]/g, path.sep);
 }
 //# sourceMappingURL=path-utils.js.map
-// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 3 modules
-var lib_exec = __nccwpck_require__(7187);
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 2 modules
+var lib_exec = __nccwpck_require__(5260);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/platform.js
 var platform_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -30443,7 +31596,7 @@ function getIDToken(aud) {
 
 /***/ }),
 
-/***/ 7187:
+/***/ 5260:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30460,8 +31613,8 @@ var external_string_decoder_ = __nccwpck_require__(3193);
 var external_os_ = __nccwpck_require__(857);
 // EXTERNAL MODULE: external "events"
 var external_events_ = __nccwpck_require__(4434);
-;// CONCATENATED MODULE: external "child_process"
-const external_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+// EXTERNAL MODULE: external "child_process"
+var external_child_process_ = __nccwpck_require__(5317);
 // EXTERNAL MODULE: external "path"
 var external_path_ = __nccwpck_require__(6928);
 // EXTERNAL MODULE: ./node_modules/@actions/io/lib/io.js
@@ -30855,7 +32008,7 @@ class ToolRunner extends external_events_.EventEmitter {
                     return reject(new Error(`The cwd: ${this.options.cwd} does not exist!`));
                 }
                 const fileName = this._getSpawnFileName();
-                const cp = external_child_process_namespaceObject.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
+                const cp = external_child_process_.spawn(fileName, this._getSpawnArgs(optionsNonNull), this._getSpawnOptions(this.options, fileName));
                 let stdbuffer = '';
                 if (cp.stdout) {
                     cp.stdout.on('data', (data) => {

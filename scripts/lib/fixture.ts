@@ -52,7 +52,7 @@ export function packFixture(options: FixtureOptions = {}): string {
     .slice(0, 12)
   const out = path.join(CACHE, 'tarballs', key)
   const wanted = path.join(out, `kaelio-ktx-${version}.tgz`)
-  if (existsSync(wanted)) return wanted
+  if (existsSync(wanted) && existsSync(`${wanted}.pack.json`)) return wanted
 
   const work = path.join(CACHE, 'fixture-src', key)
   rmSync(work, { recursive: true, force: true })
@@ -66,14 +66,17 @@ export function packFixture(options: FixtureOptions = {}): string {
   writeAssets(work, version)
   mkdirSync(out, { recursive: true })
   // npm is a .cmd shim on Windows, which only the shell can start.
-  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', out], { cwd: work, encoding: 'utf8', shell: process.platform === 'win32' })
-    .trim()
-    .split('\n')
-    .pop()!
-    .trim()
-  const packed = path.join(out, name)
-  if (packed !== wanted) cpSync(packed, wanted)
+  const json = execFileSync('npm', ['pack', '--json', '--pack-destination', out], { cwd: work, encoding: 'utf8', shell: process.platform === 'win32' })
+  const [packed] = JSON.parse(json.slice(json.indexOf('['))) as { filename: string; integrity: string }[]
+  const file = path.join(out, packed.filename.replace(/^@[^/]+\//, '').replace(/\//g, '-'))
+  if (file !== wanted) cpSync(file, wanted)
+  writeFileSync(`${wanted}.pack.json`, JSON.stringify(packed))
   return wanted
+}
+
+/** What `npm pack --json` reported for a tarball packFixture made (its integrity, among others). */
+export function packReport(tarball: string): { filename: string; integrity: string } {
+  return JSON.parse(readFileSync(`${tarball}.pack.json`, 'utf8'))
 }
 
 /** Hash of the fixture's sources, so that a changed fixture is packed anew. */

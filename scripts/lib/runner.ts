@@ -1,5 +1,5 @@
 import { spawn, execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { CACHE, DIST_MAIN, DIST_POST, REPO } from './paths.js'
@@ -7,6 +7,8 @@ import { nodeBinary } from './node.js'
 
 export interface StepRun {
   code: number | null
+  /** When the step's process exited (Date.now()). */
+  exitedAt: number
   /** Wall time of the step's process, spawn to exit. */
   durationMs: number
   stdout: string
@@ -117,19 +119,63 @@ function step(node: string, entry: string, env: NodeJS.ProcessEnv, cwd: string, 
       if (isMain) options.onMainOutput?.(t)
     })
     child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t))
-    child.on('exit', () => (exited = Date.now() - started))
-    let exited = 0
-    child.on('close', code => resolve({ code, durationMs: exited || Date.now() - started, stdout, stderr }))
+    let exitedAt = 0
+    child.on('exit', () => (exitedAt = Date.now()))
+    child.on('close', code => resolve({ code, exitedAt: exitedAt || Date.now(), durationMs: (exitedAt || Date.now()) - started, stdout, stderr }))
   })
 }
 
-/** Processes whose command line mentions `dir`. */
+/** The variable every process of an action run carries (read here on its own, not through the action's code). */
+const RUN_VARIABLE = 'KTX_SMOKE_RUN='
+
+/** Whether a process's environment holds an action run's marker (Linux /proc; other users' processes are unreadable). */
+function carriesRunMarker(pid: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .some(entry => entry.startsWith(RUN_VARIABLE) && entry !== `${RUN_VARIABLE}probe`)
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Running processes of action runs: those whose command line mentions `dir`, and (Linux) those
+ * carrying a run's marker variable, wherever they were started from. Zombies do not count.
+ */
 export function processesUnder(dir: string): string[] {
   const listing = execFileSync('ps', ['-eo', 'pid=,stat=,args='], { encoding: 'utf8' })
   return listing
     .split('\n')
-    .filter(line => line.includes(dir) && !/^\s*\d+\s+Z/.test(line))
     .map(line => line.trim())
+    .filter(line => {
+      const m = line.match(/^(\d+)\s+(\S+)/)
+      if (!m || m[2].startsWith('Z') || Number(m[1]) === process.pid) return false
+      return line.includes(dir) || (process.platform === 'linux' && carriesRunMarker(m[1]))
+    })
+}
+
+/** A PATH of one folder that links every command of `base` but the `hidden` ones (a host without ps, say). */
+export function pathWithout(hidden: string[], base: string): string {
+  const dir = path.join(CACHE, 'bin', `without-${hidden.join('-')}`)
+  mkdirSync(dir, { recursive: true })
+  for (const folder of base.split(path.delimiter)) {
+    let names: string[] = []
+    try {
+      names = readdirSync(folder)
+    } catch {
+      continue
+    }
+    for (const name of names) {
+      if (hidden.includes(name)) continue
+      try {
+        symlinkSync(path.join(folder, name), path.join(dir, name))
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      }
+    }
+  }
+  return dir
 }
 
 /** Runs dist/main then dist/post as the runner does: INPUT_*, GITHUB_OUTPUT/STATE/STEP_SUMMARY, RUNNER_TEMP. */
@@ -160,7 +206,9 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
 
   const node = options.actionNodePath ?? nodeBinary(options.actionNode ?? 24)
   options.beforeMain?.(runnerTemp)
-  const main = options.postOnly ? { code: null, durationMs: 0, stdout: '', stderr: '' } : await step(node, DIST_MAIN, env, workspace, options, true)
+  const main = options.postOnly
+    ? { code: null, exitedAt: 0, durationMs: 0, stdout: '', stderr: '' }
+    : await step(node, DIST_MAIN, env, workspace, options, true)
   const leftoversAfterMain = processesUnder(runnerTemp)
   const state = options.postOnly ? options.postOnly(runnerTemp) : parseFileCommands(readOr(env.GITHUB_STATE!))
   let post: StepRun | undefined

@@ -7,4 +7,4 @@ export function formatDuration(ms: number): string {
   return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`
 }
 
-export const STATUS_MARK: Record<PhaseStatus, string> = { passed: '✓', failed: '✗', skipped: '-' }
+export const STATUS_MARK: Record<PhaseStatus, string> = { passed: '✓', failed: '✗', error: '!', cancelled: '⊘', skipped: '-' }

@@ -16,14 +16,18 @@ const seconds = (ms: number): number => Math.round(ms) / 1000
 export function junitXml(result: SmokeResult): string {
   const f = result.facts
   const failures = result.phases.filter(p => p.status === 'failed').length
+  const errors = result.phases.filter(p => p.status === 'error' || p.status === 'cancelled').length
   const skipped = result.phases.filter(p => p.status === 'skipped').length
-  const counts = { tests: result.phases.length, failures, errors: 0, skipped }
+  const counts = { tests: result.phases.length, failures, errors, skipped }
   const cases: XmlObject[] = result.phases.map(phase => {
     const children: XmlObject[] = [{ _attr: { classname: 'ktx-smoke', name: phase.name, time: seconds(phase.durationMs) } }]
     if (phase.status === 'skipped') children.push({ skipped: [{ _attr: { message: phase.message ?? 'skipped' } }] })
-    if (phase.status === 'failed') {
-      const [headline, ...details] = clean(phase.message ?? `${phase.name} failed`).split('\n')
-      children.push({ failure: { _attr: { message: headline, type: 'phase-failure' }, _cdata: details.join('\n') } })
+    // A failure is the release's; an error (or a cancellation) means the phase could not judge it.
+    if (phase.status === 'failed' || phase.status === 'error' || phase.status === 'cancelled') {
+      const [headline, ...details] = clean(phase.message ?? `${phase.name} ${phase.status}`).split('\n')
+      const element = phase.status === 'failed' ? 'failure' : 'error'
+      const type = { failed: 'phase-failure', error: 'smoke-error', cancelled: 'cancelled' }[phase.status]
+      children.push({ [element]: { _attr: { message: headline, type }, _cdata: details.join('\n') } })
     }
     const out = [...phase.notes, ...phase.commands.flatMap(c => [`$ ${c.command}`, c.stdout.trimEnd()].filter(Boolean))].join('\n')
     const err = phase.commands

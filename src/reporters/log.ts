@@ -55,7 +55,7 @@ export function actionLog(quiet = false): SmokeLog {
     endPhase(result: PhaseResult) {
       core.endGroup()
       core.info(`${STATUS_MARK[result.status]} ${result.name} ${result.status} in ${formatDuration(result.durationMs)}`)
-      if (result.status === 'failed' && result.message) core.info(result.message)
+      if (result.status !== 'passed' && result.status !== 'skipped' && result.message) core.info(result.message)
     }
   }
 }

@@ -1,7 +1,9 @@
 import type { SmokeResult } from '../smoke.js'
 
+import { LIMITS } from '../limits.js'
+
 /** Longest value of one output; the runner allows 1 MiB for all of a job's outputs. */
-export const OUTPUT_LIMIT = 64 * 1024
+export const OUTPUT_LIMIT = LIMITS.output
 
 export function trimOutput(value: string): string {
   return value.length <= OUTPUT_LIMIT ? value : `${value.slice(0, OUTPUT_LIMIT)}…[trimmed]`
@@ -36,9 +38,9 @@ export function trimJsonOutput(json: string): string {
   return trimOutput(json)
 }
 
-/** The outputs of a run that failed before any phase (bad input): all set, mostly empty. */
+/** The outputs of a run stopped before any phase (bad input, the caller's fault): all set, mostly empty. */
 export function outputsBeforeAnyPhase(): Record<string, string> {
-  const values: Record<string, string> = { result: 'failed', 'cache-hit': 'false' }
+  const values: Record<string, string> = { result: 'error', 'cache-hit': 'false' }
   return Object.fromEntries(OUTPUT_NAMES.map(name => [name, values[name] ?? '']))
 }
 
@@ -57,7 +59,9 @@ export const OUTPUT_NAMES = [
   'report',
   'junit-report',
   'cache-hit',
-  'cache-key'
+  'cache-key',
+  'tarball-integrity',
+  'tarball-sha256'
 ] as const
 
 /** Every output of action.yml, always set (empty when unknown), from one result. */
@@ -78,6 +82,8 @@ export function outputsOf(result: SmokeResult, reports: { json: string; junit: s
     report: reports.json,
     'junit-report': reports.junit,
     'cache-hit': String(f.cache?.hit ?? false),
-    'cache-key': f.cache?.used ? f.cache.key : ''
+    'cache-key': f.cache?.used ? f.cache.key : '',
+    'tarball-integrity': f.tarball?.integrity ?? '',
+    'tarball-sha256': f.tarball?.sha256 ?? ''
   }
 }

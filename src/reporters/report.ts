@@ -13,7 +13,11 @@ export function reportOf(result: SmokeResult, inputs: Inputs): object {
     failedPhase: result.failedPhase ?? null,
     failure: result.failure ?? null,
     durationMs: result.durationMs,
-    tarball: f.tarball ? { path: f.tarball.path, name: f.tarball.name, version: f.tarball.version } : null,
+    tarball: f.tarball
+      ? { path: f.tarball.path, name: f.tarball.name, version: f.tarball.version, integrity: f.tarball.integrity, sha256: f.tarball.sha256 }
+      : null,
+    homeWrites: f.homeWrites ?? [],
+    envPassedThrough: f.passedThrough ?? [],
     ktxVersion: f.ktxVersion ?? null,
     cliGeneration: f.generation?.id ?? null,
     packageManager: inputs.packageManager,

@@ -1,9 +1,25 @@
+import { LIMITS } from '../limits.js'
 import type { SmokeResult } from '../smoke.js'
 import { formatDuration, STATUS_MARK } from './format.js'
 
 /** The runner accepts at most 1 MiB per step summary; stay well below. */
-export const SUMMARY_LIMIT = 512 * 1024
-const FAILURE_OUTPUT_LIMIT = 64 * 1024
+export const SUMMARY_LIMIT = LIMITS.summary
+const FAILURE_OUTPUT_LIMIT = LIMITS.failureInSummary
+
+/** The headline says whose fault a red run is. */
+export function verdictLine(result: SmokeResult): string {
+  const phase = `\`${result.failedPhase}\``
+  switch (result.result) {
+    case 'passed':
+      return '✅ passed'
+    case 'failed':
+      return `❌ failed in ${phase}: the release under test is at fault`
+    case 'error':
+      return `⚠️ error in ${phase}: the smoke could not run (the input, the runner or the action is at fault); the release was not judged`
+    case 'cancelled':
+      return `⊘ cancelled during ${phase}`
+  }
+}
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
@@ -24,25 +40,30 @@ function cacheWords(result: SmokeResult): string {
 export function summaryMarkdown(result: SmokeResult): string {
   const f = result.facts
   const what = f.tarball ? `${f.tarball.name} ${f.tarball.version}` : 'ktx'
-  const verdict = result.result === 'passed' ? '✅ passed' : `❌ failed in \`${result.failedPhase}\``
-  const lines = [`## ktx smoke: ${verdict}`, '']
+  const lines = [`## ktx smoke: ${verdictLine(result)}`, '']
   const about = [`**${cell(what)}**`]
   if (f.generation) about.push(`CLI generation: ${cell(f.generation.label)}`)
   about.push(`runtime status: ${f.statusBefore ?? 'not reached'} → ${f.statusAfter ?? 'not reached'}`)
   about.push(`cache: ${cacheWords(result)}`)
   about.push(`total ${formatDuration(result.durationMs)}`)
   lines.push(about.join(' · '), '')
+  if (f.tarball) lines.push(`Tarball \`${cell(f.tarball.integrity)}\` (sha256 \`${f.tarball.sha256}\`)`, '')
   lines.push('| Phase | Status | Duration |', '|---|---|---|')
   for (const p of result.phases) {
     lines.push(`| \`${p.name}\` ${cell(p.title)} | ${STATUS_MARK[p.status]} ${p.status} | ${p.status === 'skipped' ? '' : formatDuration(p.durationMs)} |`)
   }
-  const failed = result.phases.find(p => p.status === 'failed')
+  const writes = f.homeWrites ?? []
+  if (writes.length > 0) {
+    lines.push('', '**⚠️ Written under the sandbox HOME** (a release should keep its files in the runtime root or the project):', '')
+    for (const w of writes) lines.push(`- \`${w.phase}\`: ${w.files.map(file => `\`~/${cell(file)}\``).join(', ')}`)
+  }
+  const failed = result.phases.find(p => p.name === result.failedPhase && p.status !== 'skipped')
   if (failed?.message) {
     let message = failed.message
     if (message.length > FAILURE_OUTPUT_LIMIT) message = `${message.slice(0, FAILURE_OUTPUT_LIMIT)}\n[… trimmed …]`
     lines.push(
       '',
-      `<details><summary>Output of the failing phase <code>${failed.name}</code></summary>`,
+      `<details${result.result === 'failed' ? '' : ' open'}><summary>Output of the phase <code>${failed.name}</code></summary>`,
       '',
       `<pre>${escapeHtml(message)}</pre>`,
       '',

@@ -1,0 +1,143 @@
+// A release under test that tries to abuse or escape the gate, through the bundled main and post
+// entries: the runner's secrets, processes left behind in sessions of their own, a host without
+// ps, a daemon on every address, writes under HOME.
+import assert from 'node:assert/strict'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import { describe, it } from 'node:test'
+import { CACHE } from '../../scripts/lib/paths.js'
+import { pathWithout, stepPath } from '../../scripts/lib/runner.js'
+import { isProcessGone } from '../../src/process.js'
+import { assertCleanedUp, assertFailed, assertPassed, checkNoStrayProcesses, killMainWhen, smoke } from './helpers.js'
+
+checkNoStrayProcesses()
+
+/** The runner's secrets and the step's inputs, as a release workflow with `id-token: write` has them. */
+const SECRETS = {
+  ACTIONS_RUNTIME_TOKEN: 'sekrit-runtime',
+  ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'sekrit-oidc',
+  ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.invalid/sekrit-oidc-url',
+  ACTIONS_CACHE_URL: 'https://cache.invalid/sekrit',
+  ACTIONS_RESULTS_URL: 'https://results.invalid/sekrit',
+  GITHUB_TOKEN: 'sekrit-github',
+  DEPLOY_SECRET: 'sekrit-deploy',
+  SIGNING_KEY: 'sekrit-key'
+}
+
+interface Dump {
+  label: string
+  env: Record<string, string>
+}
+
+describe('the sealed environment of the code under test', () => {
+  for (const manager of ['npm', 'pnpm']) {
+    it(`no secret and no input reaches the install scripts, ktx or the daemon; env-passthrough does, and is logged (${manager})`, async () => {
+      const dumps = mkdtempSync(path.join(CACHE, 'env-dumps-'))
+      const scripts = { preinstall: 'node lib/lifecycle.js preinstall', postinstall: 'node lib/lifecycle.js postinstall' }
+      const run = await smoke(
+        { manifest: { scripts } },
+        // cache: false, as the fake ACTIONS_CACHE_URL leads nowhere.
+        { 'package-manager': manager, cache: 'false', 'env-passthrough': 'KTX_FIXTURE_DUMP_DIR, EXTRA_FLAG_*\nNODE_AUTH_TOKEN' },
+        { env: { ...SECRETS, KTX_FIXTURE_DUMP_DIR: dumps, EXTRA_FLAG_A: 'on', NODE_AUTH_TOKEN: 'passed-on-purpose' } }
+      )
+      assertPassed(run, 'admin')
+      const all = readdirSync(dumps).map(f => JSON.parse(readFileSync(path.join(dumps, f), 'utf8')) as Dump)
+      assert.deepEqual([...new Set(all.map(d => d.label))].sort(), ['daemon', 'ktx', 'postinstall', 'preinstall'])
+      for (const dump of all) {
+        const names = Object.keys(dump.env)
+        assert.deepEqual(
+          names.filter(n => /^(ACTIONS_|INPUT_|STATE_|GITHUB_)|SECRET|_KEY$/.test(n)),
+          [],
+          `${dump.label} saw the runner's secrets or the step's inputs`
+        )
+        assert.deepEqual(
+          Object.entries(dump.env).filter(([, v]) => v.includes('sekrit')),
+          [],
+          `${dump.label} saw a secret's value`
+        )
+        assert.equal(dump.env.NODE_AUTH_TOKEN, 'passed-on-purpose', `${dump.label}: env-passthrough`)
+        assert.equal(dump.env.EXTRA_FLAG_A, 'on', `${dump.label}: a PREFIX_* pattern`)
+        assert.match(dump.env.KTX_SMOKE_RUN, /^[0-9a-f-]{36}$/, `${dump.label} carries the run's marker`)
+        if (process.env.NODE_EXTRA_CA_CERTS) assert.equal(dump.env.NODE_EXTRA_CA_CERTS, process.env.NODE_EXTRA_CA_CERTS, 'CA settings stay')
+        if (dump.label === 'ktx' || dump.label === 'daemon') {
+          assert.match(dump.env.HOME, /\/ktx-smoke-\w+\/home$/, `${dump.label} runs with the sandbox HOME`)
+          assert.ok(dump.env.HOME.startsWith(run.runnerTemp))
+          assert.equal(dump.env.XDG_CACHE_HOME, `${dump.env.HOME}/.cache`)
+          assert.equal(dump.env.KTX_TELEMETRY_DISABLED, '1')
+          assert.equal(dump.env.DO_NOT_TRACK, '1')
+        } else {
+          assert.equal(dump.env.HOME, process.env.HOME, 'the install keeps the user HOME and so their npm and pnpm config')
+        }
+      }
+      assert.match(
+        run.main.stdout,
+        /env-passthrough \(KTX_FIXTURE_DUMP_DIR, EXTRA_FLAG_\*, NODE_AUTH_TOKEN\) passes: EXTRA_FLAG_A, KTX_FIXTURE_DUMP_DIR, NODE_AUTH_TOKEN/
+      )
+      assert.match(run.main.stdout, /::warning::env-passthrough gives the release under test these secret-looking variables, as asked: NODE_AUTH_TOKEN/)
+      rmSync(dumps, { recursive: true, force: true })
+    })
+  }
+})
+
+describe('processes that try to outlive the run', () => {
+  it('a daemon helper in a session of its own, left after stop, fails daemon-stop naming it, and is killed', async () => {
+    const run = await smoke({ faults: ['daemon-setsid-helper'] })
+    // While the daemon runs its helper is spared as its child; once stop ended the daemon, it is not.
+    assertFailed(
+      run,
+      'daemon-stop',
+      /Phase daemon-stop failed: it left 1 process\(es\) running after it exited: pid \d+ \(ktx-daemon-helper\)\. They were killed\.[\s\S]*command: ktx admin runtime stop/
+    )
+  })
+
+  it('a detached process of the lazy install, its command line naming no sandbox path, fails lazy-install and is killed', async () => {
+    const run = await smoke({ faults: ['install-detached-child'] })
+    assertFailed(
+      run,
+      'lazy-install',
+      /Phase lazy-install failed: it left 1 process\(es\) running after it exited: pid \d+ \(ktx-install-indexer\)\. They were killed\. Only the project's daemon may outlive the command that started it\./
+    )
+  })
+
+  it('on a host without ps, the post step still finds and stops the daemon of a main that was killed', async () => {
+    const path_ = pathWithout(['ps'], stepPath(24, true))
+    const kill = killMainWhen('SIGKILL', /::group::daemon-reuse/)
+    const run = await smoke({}, {}, { ...kill.options, env: { PATH: path_ } })
+    assert.ok(kill.sent(), 'daemon-reuse was never reached')
+    const daemonPid = Number(run.state['daemon-pid'])
+    assert.ok(daemonPid > 0, 'main recorded the daemon')
+    assert.match(run.post!.stdout, new RegExp(`stopped daemon pid ${daemonPid}`))
+    assert.ok(isProcessGone(daemonPid))
+    assertCleanedUp(run)
+  })
+})
+
+describe('the daemon and HOME', () => {
+  it('a daemon listening on 0.0.0.0 fails daemon-start, naming the address that answers', async () => {
+    const run = await smoke({ faults: ['listen-all'] })
+    assertFailed(
+      run,
+      'daemon-start',
+      /Phase daemon-start failed: the daemon accepts connections from outside the machine, on \S+:\d+ \(it listens on 0\.0\.0\.0\)[^\n]*; it must listen on 127\.0\.0\.1 only \(its url: http:\/\/127\.0\.0\.1:\d+\)/
+    )
+  })
+
+  it('files written under HOME are warnings in the log and the summary', async () => {
+    const run = await smoke({ faults: ['home-writes'] })
+    assertPassed(run, 'admin')
+    assert.match(
+      run.main.stdout,
+      /::warning::ktx wrote under HOME \(the sandbox's \$SANDBOX\/home\): ~\/\.cache\/ktx\/models\.json, ~\/\.ktx\/logs\/ktx\.log\./
+    )
+    assert.match(run.summary, /Written under the sandbox HOME[\s\S]*- `version`: `~\/\.cache\/ktx\/models\.json`, `~\/\.ktx\/logs\/ktx\.log`/)
+  })
+
+  it('home-writes: fail makes them a failure of the phase that wrote them', async () => {
+    const run = await smoke({ faults: ['home-writes'] }, { 'home-writes': 'fail' })
+    assertFailed(
+      run,
+      'version',
+      /Phase version failed: ktx wrote under HOME \(the sandbox's \$SANDBOX\/home\): ~\/\.cache\/ktx\/models\.json, ~\/\.ktx\/logs\/ktx\.log; home-writes is fail/
+    )
+  })
+})
