@@ -4,10 +4,15 @@ import type { CommandResult } from './process.js'
 /** One thing that must hold for a command's result: undefined when it holds, else what went wrong. */
 export type Check = (result: CommandResult) => string | undefined
 
+/** Strips ANSI colour codes. */
+export function withoutColour(line: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
+  return line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+}
+
 /** Strips colour codes and the spinner glyph (`◐  `, `◇  `, `■  `) that starts a line. */
 export function plainLine(line: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
-  const colourless = line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')
+  const colourless = withoutColour(line)
   return colourless.replace(/^[^\p{L}\p{N}[{("'`/\\.-]+/u, '').trimEnd()
 }
 

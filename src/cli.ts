@@ -5,7 +5,7 @@ import { accessSync, constants, readFileSync, statSync, writeFileSync } from 'no
 import path from 'node:path'
 import { disposeSandbox, stopWhatTheRunStarted } from './cleanup.js'
 import { CACHE_MODES, DEFAULTS, GENERATION_CHOICES, HOME_WRITES_MODES, InputError, PACKAGE_MANAGERS, parseInputs, type Inputs } from './inputs.js'
-import { phasesFor } from './phases.js'
+import { phasesFor } from './phases/index.js'
 import { killActiveCommands, type CommandResult } from './process.js'
 import { formatDuration, STATUS_MARK } from './reporters/format.js'
 import { junitXml } from './reporters/junit.js'
@@ -49,7 +49,10 @@ function terminalLog(out: NodeJS.WriteStream, verbose: boolean): SmokeLog {
 
 const program = new Command('ktx-smoke')
   .description('Smoke a packed @kaelio/ktx tarball as the ktx-smoke-action does: clean install, managed runtime, daemon.')
-  .argument('<tarball>', 'path of the packed @kaelio/ktx tarball (.tgz)')
+  .argument('[tarball]', 'path of the packed @kaelio/ktx tarball (.tgz); or give --package')
+  .option('--package <spec>', 'a published release instead of a tarball, e.g. @kaelio/ktx@0.12.0')
+  .option('--installs <modes>', 'install modes, the first runs every phase: project, global, npx', DEFAULTS.installs)
+  .option('--registry-wait <seconds>', 'with --package: seconds to retry while the registry does not serve it', DEFAULTS['registry-wait'])
   .addOption(new Option('--package-manager <name>', 'package manager for the clean install').choices(PACKAGE_MANAGERS).default(DEFAULTS['package-manager']))
   .addOption(new Option('--cli-generation <generation>', 'runtime command generation').choices(GENERATION_CHOICES).default(DEFAULTS['cli-generation']))
   .option('--expected-version <version>', 'version `ktx --version` must report')
@@ -87,6 +90,9 @@ interface Options {
   verbose?: boolean
   envPassthrough?: string
   homeWrites: string
+  package?: string
+  installs: string
+  registryWait: string
 }
 
 /** Exit codes: 0 passed, 1 the release failed, 2 usage or environment error, 130 interrupted. */
@@ -106,9 +112,12 @@ function checkReportPath(option: string, file: string | undefined): void {
   if (!ok) program.error(`ktx-smoke: option ${option} ${file}: the directory ${dir} does not exist or is not writable.`, { exitCode: 2 })
 }
 
-async function smoke(tarball: string, options: Options): Promise<void> {
+async function smoke(tarball: string | undefined, options: Options): Promise<void> {
   const given: Record<string, string> = {
-    tarball: path.resolve(tarball),
+    tarball: tarball ? path.resolve(tarball) : '',
+    package: options.package ?? '',
+    installs: options.installs,
+    'registry-wait': options.registryWait,
     'package-manager': options.packageManager,
     'cli-generation': options.cliGeneration,
     'expected-version': options.expectedVersion ?? '',
@@ -128,8 +137,12 @@ async function smoke(tarball: string, options: Options): Promise<void> {
     inputs = parseInputs(name => given[name] ?? '')
   } catch (error) {
     if (!(error instanceof InputError)) throw error
-    // The action's wording names inputs; here they are options.
-    return program.error(`ktx-smoke: ${error.message.replace(`Invalid ${error.input}`, `Invalid --${error.input}`)}`, { exitCode: 2 })
+    // The action's wording names inputs; here they are options and the <tarball> argument.
+    const message = error.message
+      .replace(`Invalid ${error.input}`, `Invalid --${error.input}`)
+      .replace('Input required and not supplied: tarball or package. Give tarball, the path', 'Give the <tarball> argument, the path')
+      .replace('or package, a published release', 'or --package, a published release')
+    return program.error(`ktx-smoke: ${message}`, { exitCode: 2 })
   }
 
   checkReportPath('--report', options.report)
@@ -139,7 +152,7 @@ async function smoke(tarball: string, options: Options): Promise<void> {
   const state = new Map<string, string>()
   const services = { event: {} }
   const ctx = newContext(inputs, terminalLog(out, Boolean(options.verbose)), (k, v) => state.set(k, v), process.cwd(), services)
-  out.write(`ktx-smoke: ${inputs.tarball} with ${inputs.packageManager}\n`)
+  out.write(`ktx-smoke: ${inputs.tarball || inputs.package} with ${inputs.packageManager} (installs: ${inputs.installs.join(', ')})\n`)
 
   const cleanUp = async (graceMs?: number): Promise<void> => {
     if (!ctx.sandbox) return

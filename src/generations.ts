@@ -1,3 +1,5 @@
+import path from 'node:path'
+import semver from 'semver'
 /**
  * The two generations of ktx's runtime commands (KTX_CONTRACT.md §1), as data: which command does
  * what, what it prints, and how the fixture project looks. Everything generation-specific is here.
@@ -139,3 +141,9 @@ export const CHECK_LABELS = ['uv', 'Bundled Python wheel', 'Managed Python runti
 
 /** Releases that download their own pinned uv into `<root>/uv/<uv version>/uv` (contract §5), newest first. */
 export const MANAGED_UV: { since: string; uvVersion: string }[] = [{ since: '0.12.0', uvVersion: '0.11.21' }]
+
+/** Where a release downloads its own uv, `<root>/uv/<uv version>/uv` (0.12+), or undefined before. */
+export function managedUvPath(cliVersion: string, runtimeRoot: string): string | undefined {
+  const managed = MANAGED_UV.find(m => semver.gte(cliVersion, m.since))
+  return managed && path.join(runtimeRoot, 'uv', managed.uvVersion, process.platform === 'win32' ? 'uv.exe' : 'uv')
+}

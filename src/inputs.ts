@@ -4,7 +4,14 @@ import { PASSTHROUGH_ENTRY } from './env.js'
 
 /** Every input of action.yml, parsed and validated once. */
 export interface Inputs {
+  /** The packed tarball (a path or glob); '' when `package` is given. */
   tarball: string
+  /** An npm spec of a published release (`@kaelio/ktx@0.12.0`); '' when `tarball` is given. */
+  package: string
+  /** How the release is installed: the first mode runs every phase, the others their own few. */
+  installs: InstallMode[]
+  /** Seconds to wait for the registry to serve `package` (E404 / ETARGET), retrying with backoff. */
+  registryWaitSec: number
   packageManager: PackageManager
   cliGeneration: GenerationChoice
   expectedVersion: string
@@ -25,6 +32,9 @@ export interface Inputs {
   /** What a ktx command writing under the sandbox HOME (other than a runtime) does to its phase. */
   homeWrites: HomeWritesMode
 }
+
+export const INSTALL_MODES = ['project', 'global', 'npx'] as const
+export type InstallMode = (typeof INSTALL_MODES)[number]
 
 export const HOME_WRITES_MODES = ['warn', 'fail'] as const
 export type HomeWritesMode = (typeof HOME_WRITES_MODES)[number]
@@ -73,7 +83,9 @@ export const DEFAULTS = {
   quiet: 'false',
   'extra-commands': '',
   'env-passthrough': '',
-  'home-writes': 'warn'
+  'home-writes': 'warn',
+  installs: 'project,global',
+  'registry-wait': '300'
 } as const
 
 function raw(read: InputReader, name: string): string {
@@ -158,17 +170,55 @@ export function parsePassthrough(text: string): string[] {
   return entries
 }
 
-/** Parses every input; throws an InputError naming the first bad one. */
-export function parseInputs(read: InputReader): Inputs {
+/** `installs`: modes from project, global and npx, the first of them project or global (it runs every phase). */
+function installs(read: InputReader): InstallMode[] {
+  const value = raw(read, 'installs')
+  const list = value.split(/[\s,]+/).filter(Boolean)
+  const bad = (why: string): InputError =>
+    new InputError(
+      'installs',
+      `Invalid installs: "${value}": ${why}. Valid values (comma separated): ${INSTALL_MODES.join(', ')}, the first of them project or global.`
+    )
+  const unknown = list.filter(m => !(INSTALL_MODES as readonly string[]).includes(m))
+  if (list.length === 0 || unknown.length > 0) throw bad(list.length === 0 ? 'no mode' : `unknown ${unknown.join(', ')}`)
+  if (new Set(list).size !== list.length) throw bad('a mode is listed twice')
+  if (list[0] === 'npx') throw bad('npx only runs `ktx --version`, so it cannot come first')
+  return list as InstallMode[]
+}
+
+/** `registry-wait`: 0 (no retry) up to the six hours of a job. */
+function registryWait(read: InputReader): number {
+  const value = raw(read, 'registry-wait')
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN
+  if (Number.isInteger(n) && n <= TIMEOUT_RANGE.max) return n
+  throw new InputError('registry-wait', `Invalid registry-wait: "${value}". Expected a whole number of seconds from 0 to ${TIMEOUT_RANGE.max}.`)
+}
+
+/** `tarball` or `package`: exactly one of them. */
+function source(read: InputReader): { tarball: string; package: string } {
   const tarball = read('tarball').trim()
-  if (tarball === '') {
+  const spec = read('package').trim()
+  if (tarball === '' && spec === '') {
     throw new InputError(
       'tarball',
-      'Input required and not supplied: tarball. Give the path (or a glob matching exactly one file) of the packed @kaelio/ktx .tgz.'
+      'Input required and not supplied: tarball or package. Give tarball, the path (or a glob matching exactly one file) of the packed @kaelio/ktx .tgz, or package, a published release such as @kaelio/ktx@0.12.0.'
     )
   }
+  if (tarball !== '' && spec !== '') {
+    throw new InputError('package', `Give either tarball ("${tarball}") or package ("${spec}"), not both.`)
+  }
+  if (spec !== '' && !/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*@[^\s@]+$/i.test(spec)) {
+    throw new InputError('package', `Invalid package: "${spec}". Give a package name with its version, such as @kaelio/ktx@0.12.0.`)
+  }
+  return { tarball, package: spec }
+}
+
+/** Parses every input; throws an InputError naming the first bad one. */
+export function parseInputs(read: InputReader): Inputs {
   return {
-    tarball,
+    ...source(read),
+    installs: installs(read),
+    registryWaitSec: registryWait(read),
     packageManager: oneOf(read, 'package-manager', PACKAGE_MANAGERS),
     cliGeneration: oneOf(read, 'cli-generation', GENERATION_CHOICES),
     expectedVersion: expectedVersion(read),

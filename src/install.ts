@@ -1,9 +1,10 @@
 import { which } from '@actions/io'
-import { copyFileSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import semver from 'semver'
+import { glob } from 'tinyglobby'
 import { exitsWith, expect, SetupError } from './checks.js'
-import { sealedEnv } from './env.js'
+import { prependPath, sealedEnv } from './env.js'
 import type { PackageManager } from './inputs.js'
 import { runCommand } from './process.js'
 import type { Sandbox } from './sandbox.js'
@@ -122,62 +123,141 @@ export function ktxInvocation(binDir: string, packageDir: string, manifest: { bi
   return { file: path.join(binDir, 'ktx'), args: [] }
 }
 
-/**
- * Writes a throwaway project whose only dependency is a copy of the tarball, and installs it with
- * the package manager `tool` (npm or pnpm) in the sealed environment `env`. The tarball's own
- * install scripts run, as they do for users. Returns how to start the installed `ktx`.
- */
-export async function installTarball(
-  manager: PackageManager,
-  tool: string,
-  tarball: TarballInfo,
-  sandbox: Sandbox,
-  timeoutSec: number,
-  scope: PhaseScope,
-  env: NodeJS.ProcessEnv,
-  node: string,
+/** What is installed: the tarball's file, or a published release from the registry. */
+export type ReleaseRef = { kind: 'file'; file: string } | { kind: 'registry'; name: string; version: string }
+
+/** One install of the release: how to start its ktx, where the package is, what to put first on PATH. */
+export interface Installed {
+  mode: 'project' | 'global'
+  ktx: KtxInvocation
+  packageDir: string
+  /** A bin dir the mode's phases put first on PATH (global installs). */
+  binDir?: string
+}
+
+/** How a package manager installs the release: its tool, the sealed env, the cache, the time it gets. */
+export interface InstallPlan {
+  manager: PackageManager
+  tool: string
+  /** The package manager's version. */
+  version: string
+  node: string
+  env: NodeJS.ProcessEnv
+  timeoutSec: number
   /** The package manager's download cache (npm) or store (pnpm) to use, if the action owns one. */
   cacheDir?: string
-): Promise<KtxInvocation> {
+}
+
+/** Native builds ktx needs and the release's own install scripts are approved, as a user would. */
+function approvedBuilds(name: string): string[] {
+  return [name, ...NATIVE_BUILDS]
+}
+
+/**
+ * npm 11.16+ approves install scripts of a global install or npx (no package.json of their own)
+ * with `--allow-scripts`; older npm has no such setting and runs them anyway.
+ */
+export function npmAllowScripts(npmVersion: string, name: string): string[] {
+  return semver.valid(npmVersion) && semver.gte(npmVersion, '11.16.0') ? [`--allow-scripts=${approvedBuilds(name).join(',')}`] : []
+}
+
+function cacheArgs(plan: InstallPlan): string[] {
+  return plan.cacheDir ? [plan.manager === 'pnpm' ? '--store-dir' : '--cache', plan.cacheDir] : []
+}
+
+/** The installed package's manifest must be the release's; returns it. */
+function checkInstalled(packageDir: string, name: string, version: string, how: string): { name?: string; version?: string; bin?: unknown } {
+  const file = path.join(packageDir, 'package.json')
+  expect(existsSync(file), `${how} succeeded but ${name} is not at ${packageDir}`)
+  const installed = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string; bin?: unknown }
+  expect(
+    installed.name === name && installed.version === version,
+    `the installed package is ${installed.name}@${installed.version}, but the release is ${name}@${version}`
+  )
+  return installed
+}
+
+/**
+ * Writes a throwaway project whose only dependency is the release (a copy of the tarball, or the
+ * version from the registry) and installs it. The release's own install scripts run.
+ */
+export async function installProject(release: ReleaseRef, tarball: TarballInfo, sandbox: Sandbox, plan: InstallPlan, scope: PhaseScope): Promise<Installed> {
   const dir = sandbox.installDir
   const local = 'ktx-under-test.tgz'
-  copyFileSync(tarball.path, path.join(dir, local))
-  // The release's own install scripts and its native dependencies' builds are approved, as a user would.
-  const builds = [tarball.name, ...NATIVE_BUILDS]
+  if (release.kind === 'file') copyFileSync(release.file, path.join(dir, local))
+  const builds = approvedBuilds(tarball.name)
   const manifest = {
     name: 'ktx-smoke-install',
     version: '0.0.0',
     private: true,
     description: 'Throwaway project made by ktx-smoke-action',
-    dependencies: { [tarball.name]: `file:./${local}` },
+    dependencies: { [tarball.name]: release.kind === 'file' ? `file:./${local}` : release.version },
     // npm 11+ skips dependency install scripts unless they are approved here.
     allowScripts: Object.fromEntries(builds.map(name => [name, true]))
   }
   writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
-  if (manager === 'pnpm') {
+  if (plan.manager === 'pnpm') {
     // pnpm 11 reads allowBuilds, pnpm 10 onlyBuiltDependencies; without them better-sqlite3 is silently not built.
     // A file: dependency is matched by its spec (`name@file:…`), a registry one by its name.
-    const keys = [tarball.name, `${tarball.name}@file:${local}`, ...NATIVE_BUILDS].map(name => JSON.stringify(name))
+    const keys = [...builds, `${tarball.name}@file:${local}`].map(name => JSON.stringify(name))
     const yaml = ['allowBuilds:', ...keys.map(key => `  ${key}: true`), 'onlyBuiltDependencies:', ...keys.map(key => `  - ${key}`), ''].join('\n')
     writeFileSync(path.join(dir, 'pnpm-workspace.yaml'), yaml)
   }
 
-  const args = manager === 'pnpm' ? ['install', '--no-frozen-lockfile'] : ['install', '--no-audit', '--no-fund']
-  if (cacheDir) args.push(manager === 'pnpm' ? '--store-dir' : '--cache', cacheDir)
-  await scope.exec(tool, args, { cwd: dir, env, timeoutSec, display: `${manager} ${args.join(' ')}` }, [exitsWith(0)])
+  const args = [...(plan.manager === 'pnpm' ? ['install', '--no-frozen-lockfile'] : ['install', '--no-audit', '--no-fund']), ...cacheArgs(plan)]
+  await scope.exec(plan.tool, args, { cwd: dir, env: plan.env, timeoutSec: plan.timeoutSec, display: `${plan.manager} ${args.join(' ')}` }, [exitsWith(0)])
 
   const packageDir = path.join(dir, 'node_modules', ...tarball.name.split('/'))
-  const installedManifest = path.join(packageDir, 'package.json')
-  expect(existsSync(installedManifest), `${manager} install succeeded but ${tarball.name} is not in node_modules`)
-  const installed = JSON.parse(readFileSync(installedManifest, 'utf8')) as { name?: string; version?: string; bin?: unknown }
-  expect(
-    installed.name === tarball.name && installed.version === tarball.version,
-    `the installed package is ${installed.name}@${installed.version}, but the tarball is ${tarball.name}@${tarball.version}`
-  )
+  const installed = checkInstalled(packageDir, tarball.name, tarball.version, `${plan.manager} install`)
   const binDir = path.join(dir, 'node_modules', '.bin')
   const bin = path.join(binDir, IS_WINDOWS ? 'ktx.cmd' : 'ktx')
-  expect(existsSync(bin), `${manager} install did not link the ktx bin at ${bin}`)
-  const ktx = ktxInvocation(binDir, packageDir, installed, node)
+  expect(existsSync(bin), `${plan.manager} install did not link the ktx bin at ${bin}`)
+  const ktx = ktxInvocation(binDir, packageDir, installed, plan.node)
   scope.note(`installed ${installed.name}@${installed.version}; ktx: ${[ktx.file, ...ktx.args].join(' ')}`)
-  return ktx
+  return { mode: 'project', ktx, packageDir }
+}
+
+/**
+ * Installs the release globally, into a prefix inside the sandbox, as ktx's README tells users to:
+ * `npm install -g` with its own prefix, or `pnpm add -g` with its own PNPM_HOME.
+ */
+export async function installGlobal(release: ReleaseRef, tarball: TarballInfo, sandbox: Sandbox, plan: InstallPlan, scope: PhaseScope): Promise<Installed> {
+  const what = release.kind === 'file' ? release.file : `${release.name}@${release.version}`
+  const env = { ...plan.env }
+  const exe = IS_WINDOWS ? 'ktx.cmd' : 'ktx'
+  let binDir: string
+  let packageDir: string | undefined
+  let args: string[]
+  if (plan.manager === 'pnpm') {
+    const home = path.join(sandbox.root, 'pnpm-home')
+    binDir = home
+    env.PNPM_HOME = home
+    prependPath(env, `${path.join(home, 'bin')}${path.delimiter}${home}`)
+    args = ['add', '--global', what, ...approvedBuilds(tarball.name).map(name => `--allow-build=${name}`), ...cacheArgs(plan)]
+  } else {
+    const prefix = path.join(sandbox.root, 'global')
+    binDir = IS_WINDOWS ? prefix : path.join(prefix, 'bin')
+    const modules = path.join(prefix, ...(IS_WINDOWS ? [] : ['lib']), 'node_modules')
+    // npm's strict-allow-scripts check looks at the prefix's node_modules before anything creates it.
+    mkdirSync(modules, { recursive: true })
+    packageDir = path.join(modules, ...tarball.name.split('/'))
+    env.npm_config_prefix = prefix
+    prependPath(env, binDir)
+    args = ['install', '--global', '--no-audit', '--no-fund', ...cacheArgs(plan), ...npmAllowScripts(plan.version, tarball.name), what]
+  }
+  await scope.exec(plan.tool, args, { cwd: sandbox.root, env, timeoutSec: plan.timeoutSec, display: `${plan.manager} ${args.join(' ')}` }, [exitsWith(0)])
+  if (!packageDir) {
+    const home = env.PNPM_HOME as string
+    // pnpm 11 links global bins into $PNPM_HOME/bin, pnpm 10 into $PNPM_HOME; both are on PATH (pnpm refuses otherwise).
+    if (existsSync(path.join(home, 'bin', exe))) binDir = path.join(home, 'bin')
+    const [found] = await glob(`**/node_modules/${tarball.name}/package.json`, { cwd: path.join(home, 'global'), absolute: true, deep: 6 })
+    expect(found, `pnpm add --global succeeded but ${tarball.name} is nowhere under ${path.join(home, 'global')}`)
+    packageDir = path.dirname(found)
+  }
+  const installed = checkInstalled(packageDir, tarball.name, tarball.version, `${plan.manager} global install`)
+  const bin = path.join(binDir, exe)
+  expect(existsSync(bin), `the global install did not link the ktx bin at ${bin}`)
+  const ktx = ktxInvocation(binDir, packageDir, installed, plan.node)
+  scope.note(`installed ${installed.name}@${installed.version} globally; ktx: ${[ktx.file, ...ktx.args].join(' ')}; ${binDir} goes first on PATH`)
+  return { mode: 'global', ktx, packageDir, binDir }
 }

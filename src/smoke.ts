@@ -4,17 +4,23 @@ import type { CacheClient, CacheDirs } from './cache.js'
 import { CancelledError, ExpectationError, SetupError, tailLines, verify, type Check } from './checks.js'
 import { describeProcess, killProcesses, leftRunning, recordedDaemonPid } from './containment.js'
 import { KTX_ENV, prependPath, sealedEnv } from './env.js'
-import type { Generation } from './generations.js'
+import { managedUvPath, type Generation } from './generations.js'
 import { type HomeWatch, runtimeFiles } from './home.js'
-import type { Inputs } from './inputs.js'
+import type { InstallMode, Inputs } from './inputs.js'
+import type { InstallPlan, Installed, ReleaseRef } from './install.js'
 import { LIMITS } from './limits.js'
 import { runCommand, type CommandResult } from './process.js'
+import { cliReason, remedyFor, withoutRepeats, type RemedyContext } from './remedies.js'
 import type { Sandbox } from './sandbox.js'
 import type { TarballInfo } from './tarball.js'
 
-export const PHASE_NAMES = [
+/** The phases the first install mode runs, in order (the opt-in ones aside). */
+export const CORE_PHASES = [
+  'package',
   'install',
+  'import',
   'version',
+  'help',
   'runtime-missing',
   'project',
   'lazy-install',
@@ -25,8 +31,17 @@ export const PHASE_NAMES = [
   'daemon-reuse',
   'daemon-stop'
 ] as const
-/** The fixed phases, the opt-in local-embeddings ones, and one `extra-N` per line of `extra-commands`. */
-export type PhaseName = (typeof PHASE_NAMES)[number] | 'embeddings-install' | 'embeddings-compute' | `extra-${number}`
+
+/** The phases of each further install mode (`global`, or `project` after a global first). */
+export const MODE_STEPS = ['install', 'version', 'status', 'query'] as const
+export const modePhases = (mode: 'project' | 'global'): ModePhase[] => MODE_STEPS.map(step => `${mode}-${step}` as const)
+type ModePhase = `${'project' | 'global'}-${(typeof MODE_STEPS)[number]}`
+
+/** The phases of a run with the default inputs (installs: project,global). */
+export const PHASE_NAMES = [...CORE_PHASES, ...modePhases('global')] as const
+
+/** The core phases, each further mode's, `npx-version`, the opt-in local-embeddings ones, and one `extra-N` per line of `extra-commands`. */
+export type PhaseName = (typeof CORE_PHASES)[number] | ModePhase | 'npx-version' | 'embeddings-install' | 'embeddings-compute' | `extra-${number}`
 
 /** Whose fault: `failed` is the release's, `error` the caller's input, the host's or the action's own. */
 export type Verdict = 'passed' | 'failed' | 'error' | 'cancelled'
@@ -72,6 +87,8 @@ export interface Facts {
   homeWrites?: { phase: PhaseName; files: string[] }[]
   /** Names env-passthrough let through to the code under test. */
   passedThrough?: string[]
+  /** The install modes that ran, in order. */
+  installs?: InstallMode[]
 }
 
 export interface CacheFacts {
@@ -134,8 +151,18 @@ export interface SmokeContext {
   cacheDirs?: CacheDirs
   /** A directory put first on ktx's PATH (holds the uv-binary for releases that take uv from PATH). */
   pathDir?: string
-  /** How ktx is started: its bin, or `node <bin script>` on Windows. */
-  ktx?: { file: string; args: string[] }
+  /** The release: the tarball's file, or a published version from the registry. */
+  release?: ReleaseRef
+  /** The first install mode's install, which every core phase runs ktx from. */
+  installed?: Installed
+  /** The tools on PATH the package phase found: the Node ktx runs on and the package manager. */
+  host?: { node: string; nodeAbi: string; manager: string; managerVersion: string }
+  /** The `uv-binary` input, found. */
+  uvBinary?: string
+  /** How the package manager installs, set by the install phase. */
+  plan?: InstallPlan
+  /** The installs of the further modes, by mode. */
+  moreInstalls?: Partial<Record<'project' | 'global', Installed>>
   /** Watches what ktx commands write under the sandbox HOME. */
   homeWatch?: HomeWatch
   /** The name of the phase running now. */
@@ -291,12 +318,13 @@ export class PhaseScope {
     this.warn(`${message}. A release should keep its files in the runtime root or the project; set home-writes to fail to make this a failure.`)
   }
 
-  /** Runs the installed `ktx` (never through npx / pnpm exec) in the fixture project. */
-  ktx(args: string[], checks: Check[], timeoutSec = this.ctx.inputs.phaseTimeoutSec): Promise<CommandResult> {
-    const { ktx, sandbox } = this.ctx
-    if (!ktx || !sandbox) throw new Error('ktx is not installed yet')
-    const env = ktxEnv(this.ctx)
-    return this.exec(ktx.file, [...ktx.args, ...args], { cwd: sandbox.projectDir, env, timeoutSec, display: `ktx ${args.join(' ')}`, watchHome: true }, checks)
+  /** Runs the installed `ktx` (never through npx / pnpm exec) in the fixture project; `via` another install than the first. */
+  ktx(args: string[], checks: Check[], timeoutSec = this.ctx.inputs.phaseTimeoutSec, via = this.ctx.installed): Promise<CommandResult> {
+    const { sandbox } = this.ctx
+    if (!via || !sandbox) throw new Error('ktx is not installed yet')
+    const env = ktxEnv(this.ctx, via.binDir)
+    const display = `ktx ${args.join(' ')}`
+    return this.exec(via.ktx.file, [...via.ktx.args, ...args], { cwd: sandbox.projectDir, env, timeoutSec, display, watchHome: true }, checks)
   }
 }
 
@@ -314,8 +342,8 @@ export function installEnv(ctx: SmokeContext): NodeJS.ProcessEnv {
   return sealedEnv(process.env, { runId: ctx.runId, passthrough: ctx.inputs.envPassthrough, set: { TMPDIR: tmp, TMP: tmp, TEMP: tmp } })
 }
 
-/** The sealed environment of every ktx command: the sandbox HOME, KTX_ENV, the runtime root, uv's dirs. */
-export function ktxEnv(ctx: SmokeContext): NodeJS.ProcessEnv {
+/** The sealed environment of every ktx command: the sandbox HOME, KTX_ENV, the runtime root, uv's dirs; `binDir` first on PATH. */
+export function ktxEnv(ctx: SmokeContext, binDir?: string): NodeJS.ProcessEnv {
   const sandbox = ctx.sandbox!
   const uv = ctx.cacheDirs ?? { uvCache: path.join(sandbox.root, 'uv-cache'), uvPython: path.join(sandbox.root, 'uv-python') }
   const env = sealedEnv(process.env, {
@@ -325,14 +353,29 @@ export function ktxEnv(ctx: SmokeContext): NodeJS.ProcessEnv {
     set: { ...KTX_ENV, KTX_RUNTIME_ROOT: sandbox.runtimeRoot, UV_CACHE_DIR: uv.uvCache, UV_PYTHON_INSTALL_DIR: uv.uvPython }
   })
   if (ctx.pathDir) prependPath(env, ctx.pathDir)
+  if (binDir) prependPath(env, binDir)
   return env
 }
 
 const VERDICT_WORDS: Record<Exclude<Verdict, 'passed'>, string> = { failed: 'failed', error: 'could not run', cancelled: 'was cancelled' }
 
-/** The message a phase that stopped the run ends with: what went wrong, the command, its exit code and output. */
-export function failureMessage(phase: PhaseName, problem: string, result?: CommandResult, verdict: Exclude<Verdict, 'passed'> = 'failed'): string {
-  const lines = [`Phase ${phase} ${VERDICT_WORDS[verdict]}: ${problem}`]
+/**
+ * The message a phase that stopped the run ends with. It leads with the CLI's own reason when a
+ * command failed, then the phase and the expectation, a remedy for a known cause, the command, its
+ * exit code and the last lines of its output (a message printed twice shown once).
+ */
+export function failureMessage(
+  phase: PhaseName,
+  problem: string,
+  result?: CommandResult,
+  verdict: Exclude<Verdict, 'passed'> = 'failed',
+  remedy?: RemedyContext
+): string {
+  const reason = result ? cliReason(result) : undefined
+  const lines = reason ? [`${result!.display.split(' ')[0]}: ${reason}`] : []
+  lines.push(`Phase ${phase} ${VERDICT_WORDS[verdict]}: ${problem}`)
+  const fix = remedy && remedyFor([problem, result?.stderr ?? '', result?.stdout ?? ''].join('\n'), remedy)
+  if (fix) lines.push(`Remedy: ${fix}`)
   if (result) {
     lines.push(`command: ${result.display}`)
     const exit = result.timedOut
@@ -342,11 +385,17 @@ export function failureMessage(phase: PhaseName, problem: string, result?: Comma
         : String(result.exitCode)
     lines.push(`exit code: ${exit}`)
     for (const stream of ['stderr', 'stdout'] as const) {
-      const text = result[stream].trim()
+      const text = withoutRepeats(result[stream].trim().split(/\r?\n/)).join('\n')
       lines.push(text === '' ? `${stream}: (empty)` : `${stream} (last lines):\n${tailLines(text, 20)}`)
     }
   }
   return lines.join('\n')
+}
+
+/** What the remedies need to know of a run. */
+function remedyContext(ctx: SmokeContext): RemedyContext {
+  const managed = ctx.sandbox && ctx.facts.tarball ? managedUvPath(ctx.facts.tarball.version, ctx.sandbox.runtimeRoot) : undefined
+  return { registryWaitSec: ctx.inputs.package ? ctx.inputs.registryWaitSec : undefined, managedUv: managed }
 }
 
 export function newContext(inputs: Inputs, log: SmokeLog, saveState: SaveState, workspace: string, services: Services): SmokeContext {
@@ -401,7 +450,7 @@ export async function runPhases(ctx: SmokeContext, phases: Phase[], onPhase?: (n
     } catch (error) {
       status = verdictOf(error)
       const result = error instanceof ExpectationError ? (error.result ?? scope.last) : undefined
-      message = failureMessage(phase.name, shortenPaths(problemOf(error), ctx.sandbox), result, status)
+      message = shortenPaths(failureMessage(phase.name, problemOf(error), result, status, remedyContext(ctx)), ctx.sandbox)
       stopped = { phase: phase.name, verdict: status, message }
     }
     const phaseResult: PhaseResult = {

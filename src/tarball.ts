@@ -22,11 +22,35 @@ export interface TarballInfo {
   integrity: string
   /** The file's sha256, hex. */
   sha256: string
+  /** Every wheel bundled under `assets/python/`, by file name, as found in the tarball. */
+  wheels: Record<string, { sha256: string; bytes: number }>
 }
 
 export interface AssetManifest {
   version?: string
   wheel?: { file?: string; sha256?: string; bytes?: number }
+}
+
+/**
+ * What is wrong with the bundled wheel against `assets/python/manifest.json` (contract §9): the
+ * file is there, its sha256 and byte count are the manifest's, its version is the package's.
+ * Undefined when the package ships no manifest or all holds.
+ */
+export function wheelProblem(t: Pick<TarballInfo, 'version' | 'assetManifest' | 'wheels'>): string | undefined {
+  const m = t.assetManifest
+  if (!m) return undefined
+  const file = m.wheel?.file
+  if (!file) return 'assets/python/manifest.json names no wheel file (wheel.file)'
+  const found = t.wheels[file]
+  const where = `assets/python/${file}`
+  if (!found) {
+    const others = Object.keys(t.wheels)
+    return `the bundled wheel ${where} named by assets/python/manifest.json is not in the tarball${others.length ? ` (it has ${others.join(', ')})` : ''}`
+  }
+  if (found.sha256 !== m.wheel?.sha256) return `the bundled wheel ${where} has sha256 ${found.sha256}, but assets/python/manifest.json says ${m.wheel?.sha256}`
+  if (found.bytes !== m.wheel?.bytes) return `the bundled wheel ${where} has ${found.bytes} bytes, but assets/python/manifest.json says ${m.wheel?.bytes}`
+  if (m.version !== t.version) return `assets/python/manifest.json is for version ${m.version}, but the package is ${t.version}`
+  return undefined
 }
 
 /** The `tarball` input is missing or is not an npm tarball: the caller's fault. */
@@ -80,6 +104,7 @@ export async function inspectTarball(file: string): Promise<TarballInfo> {
     ['package/assets/python/manifest.json', '']
   ])
   const found = new Set<string>()
+  const wheels: TarballInfo['wheels'] = {}
   let entries = 0
   try {
     await listTar({
@@ -88,6 +113,17 @@ export async function inspectTarball(file: string): Promise<TarballInfo> {
       onReadEntry: entry => {
         entries++
         const name = entry.path.replace(/^\.\//, '')
+        const wheel = name.match(/^package\/assets\/python\/([^/]+\.whl)$/)
+        if (wheel) {
+          const hash = createHash('sha256')
+          let bytes = 0
+          entry.on('data', (chunk: Buffer) => {
+            hash.update(chunk)
+            bytes += chunk.length
+          })
+          entry.on('end', () => (wheels[wheel[1]] = { sha256: hash.digest('hex'), bytes }))
+          return
+        }
         if (!wanted.has(name)) return
         found.add(name)
         const chunks: Buffer[] = []
@@ -137,6 +173,7 @@ export async function inspectTarball(file: string): Promise<TarballInfo> {
     version,
     integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}`,
     sha256: createHash('sha256').update(bytes).digest('hex'),
+    wheels,
     enginesNode: typeof pkg.engines?.node === 'string' ? pkg.engines.node : undefined,
     dependencies: { ...stringMap(pkg.dependencies), ...stringMap(pkg.optionalDependencies) },
     assetManifest

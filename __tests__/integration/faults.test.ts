@@ -11,6 +11,7 @@ import { CACHE, REPO } from '../../scripts/lib/paths.js'
 import { runAction, type RunOptions } from '../../scripts/lib/runner.js'
 import { isProcessGone } from '../../src/process.js'
 import { MARKER_FILE } from '../../src/sandbox.js'
+import { PHASE_NAMES } from '../../src/smoke.js'
 import { assertCleanedUp, assertFailed, assertPassed, checkNoStrayProcesses, killMainWhen, sandboxesIn, smoke } from './helpers.js'
 
 checkNoStrayProcesses()
@@ -217,7 +218,7 @@ describe('GITHUB_* files that cannot be written', () => {
   it('a passing smoke still passes, with warnings', async () => {
     const run = await smoke({}, { daemon: 'false' }, { files: brokenFiles() })
     assert.equal(run.main.code, 0, run.main.stdout.slice(-3000))
-    assert.match(run.main.stdout, /ktx smoke passed: 8 phases/)
+    assert.match(run.main.stdout, new RegExp(`ktx smoke passed: ${PHASE_NAMES.length - 3} phases`))
     assert.match(run.main.stdout, /::warning::Could not write the step outputs: /)
     assert.match(run.main.stdout, /::warning::Could not write the job summary: /)
     assertCleanedUp(run)

@@ -69,9 +69,13 @@ function assertStopped(run: ActionRun, verdict: 'failed' | 'error', phase: strin
   assert.equal(run.outputs.result, verdict, run.main.stdout.slice(-3000))
   assert.equal(run.outputs['failed-phase'], phase)
   assert.match(run.main.stdout, message)
-  assert.match(run.main.stdout, new RegExp(`::error::Phase ${phase} ${verdict === 'failed' ? 'failed' : 'could not run'}`))
+  // The annotation leads with the CLI's own reason when a command failed, then names the phase.
+  assert.match(run.main.stdout, new RegExp(`::error::(?:[^\\n]*?%0A)?Phase ${phase} ${verdict === 'failed' ? 'failed' : 'could not run'}`))
   assert.equal(run.main.code, 1)
-  assert.match(run.summary, verdict === 'failed' ? new RegExp(`❌ failed in \`${phase}\``) : new RegExp(`⚠️ error in \`${phase}\``))
+  assert.match(
+    run.summary,
+    verdict === 'failed' ? new RegExp(`^## ktx smoke: ❌ .*failed in \`${phase}\``) : new RegExp(`^## ktx smoke: ⚠️ .*error in \`${phase}\``)
+  )
   const junit = readFileSync(run.outputs['junit-report'], 'utf8')
   assert.match(junit, new RegExp(`<testcase classname="ktx-smoke" name="${phase}" time="[\\d.]+">\\s*<${verdict === 'failed' ? 'failure' : 'error'} `))
   const report = JSON.parse(readFileSync(run.outputs.report, 'utf8'))

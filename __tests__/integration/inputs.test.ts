@@ -21,7 +21,7 @@ function assertRejected(run: ActionRun, message: RegExp, failedPhase = ''): void
   assert.equal(run.outputs.result, 'error')
   if (failedPhase) {
     assert.match(run.summary, new RegExp(`⚠️ error in \`${failedPhase}\``))
-    assert.match(readFileSync(run.outputs['junit-report'], 'utf8'), /<error message="Phase install could not run: [^"]*" type="smoke-error"/)
+    assert.match(readFileSync(run.outputs['junit-report'], 'utf8'), new RegExp(`<error message="Phase ${failedPhase} could not run: [^"]*" type="smoke-error"`))
   }
   assert.equal(run.outputs['failed-phase'], failedPhase)
   assert.deepEqual(sandboxesIn(run.runnerTemp), [], 'a sandbox was created for a bad input')
@@ -39,7 +39,14 @@ describe('invalid inputs', () => {
   const valid = (): Record<string, string> => ({ tarball })
 
   const cases: [string, Record<string, string>, RegExp][] = [
-    ['tarball empty', { tarball: '' }, /::error::Input required and not supplied: tarball\. Give the path \(or a glob matching exactly one file\)/],
+    [
+      'tarball empty',
+      { tarball: '' },
+      /::error::Input required and not supplied: tarball or package\. Give tarball, the path \(or a glob matching exactly one file\)/
+    ],
+    ['tarball and package', { package: '@kaelio/ktx@0.12.0' }, /::error::Give either tarball \("\S+"\) or package \("@kaelio\/ktx@0\.12\.0"\), not both\./],
+    ['installs npx first', { installs: 'npx' }, /::error::Invalid installs: "npx": npx only runs `ktx --version`, so it cannot come first\./],
+    ['registry-wait soon', { 'registry-wait': 'soon' }, /::error::Invalid registry-wait: "soon"\. Expected a whole number of seconds from 0 to 21600\./],
     ['package-manager yarn', { 'package-manager': 'yarn' }, /::error::Invalid package-manager: "yarn"\. Valid values: npm, pnpm\./],
     ['cli-generation v2', { 'cli-generation': 'v2' }, /::error::Invalid cli-generation: "v2"\. Valid values: auto, admin, runtime\./],
     ['features gpu', { features: 'core,gpu' }, /::error::Invalid features: "core,gpu"\. Valid values \(comma or space separated\): core, local-embeddings\./],
@@ -99,12 +106,12 @@ describe('tarballs that are not a ktx npm tarball', () => {
     [
       'no file matches the glob',
       () => ({ tarball: 'artifacts/*.tgz' }),
-      /::error::Phase install could not run: Input tarball: no file matches "artifacts\/\*\.tgz" \(relative to \S+\/workspace\)/
+      /::error::Phase package could not run: Input tarball: no file matches "artifacts\/\*\.tgz" \(relative to \S+\/workspace\)/
     ],
     [
       'no file at the path',
       () => ({ tarball: 'dist/kaelio-ktx.tgz' }),
-      /::error::Phase install could not run: Input tarball: no file at "dist\/kaelio-ktx\.tgz" \(looked for \S+\/workspace\/dist\/kaelio-ktx\.tgz, relative to \S+\/workspace\)/
+      /::error::Phase package could not run: Input tarball: no file at "dist\/kaelio-ktx\.tgz" \(looked for \S+\/workspace\/dist\/kaelio-ktx\.tgz, relative to \S+\/workspace\)/
     ],
     [
       'a glob matching two files',
@@ -127,7 +134,7 @@ describe('tarballs that are not a ktx npm tarball', () => {
     ]
   ]
   for (const [what, inputs, message] of cases) {
-    it(what, async () => assertRejected(await runAction({ inputs: inputs() }), message, 'install'))
+    it(what, async () => assertRejected(await runAction({ inputs: inputs() }), message, 'package'))
   }
 })
 
@@ -148,7 +155,7 @@ describe('the tools on PATH and the runner', () => {
 
   it('pnpm missing from PATH: says how to get it', async () => {
     const run = await runAction({ inputs: { tarball: packFixture(), 'package-manager': 'pnpm' }, withoutPnpm: true })
-    assertRejected(run, /::error::Phase install could not run: pnpm is not on PATH\. Install it before this step, e\.g\. with pnpm\/action-setup/, 'install')
+    assertRejected(run, /::error::Phase package could not run: pnpm is not on PATH\. Install it before this step, e\.g\. with pnpm\/action-setup/, 'package')
   })
 
   it("a Node on PATH older than the package's engines.node: names both", async () => {
@@ -156,8 +163,8 @@ describe('the tools on PATH and the runner', () => {
     const run = await runAction(options)
     assertRejected(
       run,
-      /::error::Phase install could not run: @kaelio\/ktx@0\.12\.0 requires Node >=23 \(engines\.node\), but the Node on PATH is v22\.\d+\.\d+ \(\S+\)\. Select a matching Node with actions\/setup-node before this step\./,
-      'install'
+      /::error::Phase package could not run: @kaelio\/ktx@0\.12\.0 requires Node >=23 \(engines\.node\), but the Node on PATH is v22\.\d+\.\d+ \(\S+\)\. Select a matching Node with actions\/setup-node before this step\./,
+      'package'
     )
   })
 })

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test'
 import { cachedPaths, cacheDirs, cacheKey, decideCache, type CacheClient } from '../../src/cache.js'
 import { cleanup } from '../../src/cleanup.js'
 import { parseInputs } from '../../src/inputs.js'
-import { restoreDownloads } from '../../src/phases.js'
+import { restoreDownloads } from '../../src/phases/downloads.js'
 import { newContext, PhaseScope, type SmokeLog } from '../../src/smoke.js'
 
 const PARTS = {
@@ -134,6 +134,7 @@ describe('restore in main, save in post', () => {
       name: '@kaelio/ktx',
       version: '0.12.0',
       integrity: 'sha512-x',
+      wheels: {},
       sha256: 'x',
       dependencies: PARTS.dependencies,
       assetManifest: { wheel: { sha256: PARTS.wheelSha256 } }

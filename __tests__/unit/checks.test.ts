@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { exitsWith, jsonStdout, lineMatches, parseCheckLines, plainLine, stderrEmpty, stderrOnly, verify } from '../../src/checks.js'
 import { ADMIN, RUNTIME } from '../../src/generations.js'
-import { EMBEDDING_DIMENSIONS, embeddingProblem } from '../../src/phases.js'
+import { EMBEDDING_DIMENSIONS, embeddingProblem } from '../../src/phases/embeddings.js'
 import type { CommandResult } from '../../src/process.js'
 
 const result = (over: Partial<CommandResult> = {}): CommandResult => ({

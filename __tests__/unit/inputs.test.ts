@@ -18,6 +18,9 @@ describe('parseInputs', () => {
   it('applies the documented defaults', () => {
     assert.deepEqual(parseInputs(reader({ tarball: ' dist/*.tgz ' })), {
       tarball: 'dist/*.tgz',
+      package: '',
+      installs: ['project', 'global'],
+      registryWaitSec: 300,
       packageManager: 'npm',
       cliGeneration: 'auto',
       expectedVersion: '',
@@ -62,8 +65,30 @@ describe('parseInputs', () => {
     assert.equal(inputs.failOnError, false)
   })
 
-  it('requires a tarball', () => {
-    assert.throws(() => parseInputs(reader({})), /Input required and not supplied: tarball/)
+  it('requires exactly one of tarball and package', () => {
+    assert.throws(() => parseInputs(reader({})), /Input required and not supplied: tarball or package\./)
+    assert.throws(
+      () => parseInputs(reader({ tarball: 'a.tgz', package: '@kaelio/ktx@0.12.0' })),
+      /^InputError: Give either tarball \("a\.tgz"\) or package \("@kaelio\/ktx@0\.12\.0"\), not both\.$/
+    )
+    const published = parseInputs(reader({ package: '@kaelio/ktx@0.12.0', 'registry-wait': '0' }))
+    assert.equal(published.package, '@kaelio/ktx@0.12.0')
+    assert.equal(published.tarball, '')
+    assert.equal(published.registryWaitSec, 0)
+    assert.match(errorOf({ tarball: '', package: '@kaelio/ktx' }).message, /^Invalid package: "@kaelio\/ktx"\. Give a package name with its version/)
+    assert.match(errorOf({ 'registry-wait': '-1' }).message, /^Invalid registry-wait: "-1"\. Expected a whole number of seconds from 0 to 21600\./)
+  })
+
+  it('installs: modes from project, global and npx, the first of them project or global', () => {
+    assert.deepEqual(parseInputs(reader({ tarball: 't', installs: 'global, project,npx' })).installs, ['global', 'project', 'npx'])
+    assert.deepEqual(parseInputs(reader({ tarball: 't', installs: 'project' })).installs, ['project'])
+    const valid = 'Valid values (comma separated): project, global, npx, the first of them project or global.'
+    assert.equal(
+      errorOf({ installs: 'npx,project' }).message,
+      `Invalid installs: "npx,project": npx only runs \`ktx --version\`, so it cannot come first. ${valid}`
+    )
+    assert.equal(errorOf({ installs: 'project,yarn' }).message, `Invalid installs: "project,yarn": unknown yarn. ${valid}`)
+    assert.equal(errorOf({ installs: 'project,project' }).message, `Invalid installs: "project,project": a mode is listed twice. ${valid}`)
   })
 
   it('names the input and the valid values for enums', () => {

@@ -29120,10 +29120,14 @@ const LIMITS = {
 
 ;// CONCATENATED MODULE: ./src/checks.ts
 
+/** Strips ANSI colour codes. */
+function withoutColour(line) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
+    return line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+}
 /** Strips colour codes and the spinner glyph (`◐  `, `◇  `, `■  `) that starts a line. */
 function plainLine(line) {
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes start with ESC
-    const colourless = line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+    const colourless = withoutColour(line);
     return colourless.replace(/^[^\p{L}\p{N}[{("'`/\\.-]+/u, '').trimEnd();
 }
 function checks_plainLines(text) {

@@ -14,6 +14,8 @@ export interface FixtureOptions {
   dependencies?: Record<string, string>
   /** Overrides of other package.json fields (name, bin, engines…). */
   manifest?: Record<string, unknown>
+  /** Pack a bundled wheel whose bytes differ from what assets/python/manifest.json says. */
+  tamperedWheel?: boolean
 }
 
 /**
@@ -64,6 +66,7 @@ export function packFixture(options: FixtureOptions = {}): string {
   writeFileSync(path.join(work, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`)
   writeFileSync(path.join(work, 'fixture.json'), `${JSON.stringify({ generation: options.generation ?? 'admin', faults: options.faults ?? [] }, null, 2)}\n`)
   writeAssets(work, version)
+  if (options.tamperedWheel) writeFileSync(path.join(work, 'assets', 'python', `kaelio_ktx-${version}-py3-none-any.whl`), 'tampered wheel\n')
   mkdirSync(out, { recursive: true })
   // npm is a .cmd shim on Windows, which only the shell can start.
   const json = execFileSync('npm', ['pack', '--json', '--pack-destination', out], { cwd: work, encoding: 'utf8', shell: process.platform === 'win32' })

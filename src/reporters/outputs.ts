@@ -61,7 +61,8 @@ export const OUTPUT_NAMES = [
   'cache-hit',
   'cache-key',
   'tarball-integrity',
-  'tarball-sha256'
+  'tarball-sha256',
+  'installs'
 ] as const
 
 /** Every output of action.yml, always set (empty when unknown), from one result. */
@@ -84,6 +85,7 @@ export function outputsOf(result: SmokeResult, reports: { json: string; junit: s
     'cache-hit': String(f.cache?.hit ?? false),
     'cache-key': f.cache?.used ? f.cache.key : '',
     'tarball-integrity': f.tarball?.integrity ?? '',
-    'tarball-sha256': f.tarball?.sha256 ?? ''
+    'tarball-sha256': f.tarball?.sha256 ?? '',
+    installs: (f.installs ?? []).join(',')
   }
 }

@@ -16,6 +16,7 @@ export function reportOf(result: SmokeResult, inputs: Inputs): object {
     tarball: f.tarball
       ? { path: f.tarball.path, name: f.tarball.name, version: f.tarball.version, integrity: f.tarball.integrity, sha256: f.tarball.sha256 }
       : null,
+    installs: f.installs ?? [],
     homeWrites: f.homeWrites ?? [],
     envPassedThrough: f.passedThrough ?? [],
     ktxVersion: f.ktxVersion ?? null,

@@ -6,16 +6,26 @@ import { formatDuration, STATUS_MARK } from './format.js'
 export const SUMMARY_LIMIT = LIMITS.summary
 const FAILURE_OUTPUT_LIMIT = LIMITS.failureInSummary
 
-/** The headline says whose fault a red run is. */
+/** The CLI's own reason, when the failure message leads with it (it does not start with "Phase "). */
+export function reasonOf(result: SmokeResult): string | undefined {
+  const first = result.failure?.split('\n')[0]
+  if (!first || first.startsWith('Phase ')) return undefined
+  return first.length > 600 ? `${first.slice(0, 600)}…` : first
+}
+
+/** The headline leads with the CLI's own reason, and says whose fault a red run is. */
 export function verdictLine(result: SmokeResult): string {
   const phase = `\`${result.failedPhase}\``
+  const reason = reasonOf(result)
   switch (result.result) {
     case 'passed':
       return '✅ passed'
     case 'failed':
-      return `❌ failed in ${phase}: the release under test is at fault`
+      return reason
+        ? `❌ ${cell(reason)} (failed in ${phase}: the release under test is at fault)`
+        : `❌ failed in ${phase}: the release under test is at fault`
     case 'error':
-      return `⚠️ error in ${phase}: the smoke could not run (the input, the runner or the action is at fault); the release was not judged`
+      return `⚠️ ${reason ? `${cell(reason)} (error in ${phase}` : `error in ${phase}`}: the smoke could not run (the input, the runner or the action is at fault); the release was not judged${reason ? ')' : ''}`
     case 'cancelled':
       return `⊘ cancelled during ${phase}`
   }
@@ -72,5 +82,5 @@ export function summaryMarkdown(result: SmokeResult): string {
   }
   lines.push('')
   const text = lines.join('\n')
-  return text.length <= SUMMARY_LIMIT ? text : `${text.slice(0, SUMMARY_LIMIT)}\n\n[summary trimmed]\n`
+  return text.length <= SUMMARY_LIMIT ? text : `${text.slice(0, SUMMARY_LIMIT - 100)}\n\n[summary trimmed]\n`
 }

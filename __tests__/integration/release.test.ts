@@ -1,0 +1,144 @@
+// Everything ktx's own release pipeline checks, the ways users get ktx, through the bundled main and
+// post entries: install modes, a published release from a registry, the static package checks, the
+// library entry, the help commands, and a headline that leads with the CLI's own reason.
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import { describe, it } from 'node:test'
+import { packFixture, packReport } from '../../scripts/lib/fixture.js'
+import { CACHE } from '../../scripts/lib/paths.js'
+import { startRegistry } from '../../scripts/lib/registry.js'
+import { runAction, type ActionRun } from '../../scripts/lib/runner.js'
+import { CORE_PHASES, modePhases } from '../../src/smoke.js'
+import { assertCleanedUp, assertFailed, checkNoStrayProcesses, smoke } from './helpers.js'
+
+checkNoStrayProcesses()
+
+/** Passed with exactly these phases, all of them passed, nothing left running. */
+function assertPassedWith(run: ActionRun, phases: string[]): void {
+  assert.equal(run.outputs.result, 'passed', run.main.stdout.slice(-4000))
+  const report = JSON.parse(readFileSync(run.outputs.report, 'utf8'))
+  assert.deepEqual(
+    report.phases.map((p: { name: string; status: string }) => `${p.name}:${p.status}`),
+    phases.map(name => `${name}:passed`)
+  )
+  assert.deepEqual(run.leftoversAfterMain, [])
+  assertCleanedUp(run)
+}
+
+describe('install modes', () => {
+  for (const manager of ['npm', 'pnpm']) {
+    it(`installs: project,global,npx with ${manager}: every mode runs its phases`, async () => {
+      const run = await smoke({}, { 'package-manager': manager, installs: 'project,global,npx' })
+      assertPassedWith(run, [...CORE_PHASES, ...modePhases('global'), 'npx-version'])
+      assert.equal(run.outputs.installs, 'project,global,npx')
+      // The global install's bin comes first on PATH and runs from the sandbox's own prefix.
+      assert.match(
+        run.main.stdout,
+        new RegExp(`installed @kaelio/ktx@0\\.12\\.0 globally; ktx: \\S+/ktx-smoke-\\w+/${manager === 'npm' ? 'global/bin' : 'pnpm-home(/bin)?'}/ktx`)
+      )
+      assert.match(
+        run.main.stdout,
+        /\$ npx --yes --cache \S+ (--allow-scripts=\S+ )?--package file:\S+kaelio-ktx-0\.12\.0\.tgz -- ktx --version\n[\s\S]*?@kaelio\/ktx 0\.12\.0/
+      )
+    })
+  }
+
+  it('installs: global first runs every phase through the global install, then the project ones', async () => {
+    const run = await smoke({}, { installs: 'global,project' })
+    assertPassedWith(run, [...CORE_PHASES, ...modePhases('project')])
+    assert.equal(run.outputs.installs, 'global,project')
+    assert.match(run.main.stdout, /::group::install: [\s\S]*?\$ npm install --global/)
+  })
+})
+
+describe('a published release, from the registry', () => {
+  it('retries while the registry answers E404, then smokes the file it serves, in every mode', async () => {
+    const dir = mkdtempSync(path.join(CACHE, 'registry-'))
+    const tarball = packFixture()
+    const registry = await startRegistry(tarball, { notFoundFirst: 2, dir })
+    try {
+      const run = await runAction({
+        inputs: { package: '@kaelio/ktx@0.12.0', installs: 'project,global,npx', 'registry-wait': '60', cache: 'false' },
+        env: { NPM_CONFIG_USERCONFIG: registry.npmrc }
+      })
+      assertPassedWith(run, [...CORE_PHASES, ...modePhases('global'), 'npx-version'])
+      // npm may ask for the document more than once per try: at least one try met the 404s, and was logged.
+      assert.ok([...run.main.stdout.matchAll(/registry: @kaelio\/ktx@0\.12\.0 is not served yet \(E404\); trying again in \d+ s/g)].length >= 1)
+      assert.ok(registry.documentRequests() > 2)
+      assert.equal(run.outputs['tarball-integrity'], packReport(tarball).integrity, 'the file the registry serves is the one smoked')
+      assert.match(run.main.stdout, /\$ npm install --global --no-audit --no-fund (--allow-scripts=\S+ )?@kaelio\/ktx@0\.12\.0/)
+      assert.match(run.main.stdout, /--package @kaelio\/ktx@0\.12\.0 -- ktx --version/)
+    } finally {
+      await registry.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a release the registry never serves within registry-wait fails package, naming the input', async () => {
+    const dir = mkdtempSync(path.join(CACHE, 'registry-'))
+    const registry = await startRegistry(packFixture(), { notFoundFirst: 1000, dir })
+    try {
+      const run = await runAction({ inputs: { package: '@kaelio/ktx@0.12.0', 'registry-wait': '2' }, env: { NPM_CONFIG_USERCONFIG: registry.npmrc } })
+      assertFailed(run, 'package', /Phase package failed: the registry did not serve @kaelio\/ktx@0\.12\.0 within registry-wait \(2 s\): npm answered E404/)
+      assert.match(run.main.stdout, /Remedy: the registry does not serve this release \(yet\): raise registry-wait \(now 2 s\)/)
+    } finally {
+      await registry.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('what ktx checks before a release, checked before any install', () => {
+  it('a wheel unlike its manifest fails package, naming the file and both checksums, and nothing is installed', async () => {
+    const run = await smoke({ tamperedWheel: true })
+    assertFailed(
+      run,
+      'package',
+      /Phase package failed: the bundled wheel assets\/python\/kaelio_ktx-0\.12\.0-py3-none-any\.whl has sha256 [0-9a-f]{64}, but assets\/python\/manifest\.json says [0-9a-f]{64}/
+    )
+    assert.doesNotMatch(run.main.stdout, /\$ (npm|pnpm) install/)
+  })
+
+  it('a library entry that cannot load fails import, naming the file, before the lazy install', async () => {
+    const run = await smoke({ manifest: { exports: { '.': './lib/broken-entry.js' } } })
+    assertFailed(
+      run,
+      'import',
+      /Phase import failed: the library entry \S+\/node_modules\/@kaelio\/ktx\/lib\/broken-entry\.js did not load under the Node on PATH/
+    )
+    assert.match(run.main.stdout, /Cannot find module '\S+left-out\.js'/)
+    assert.doesNotMatch(run.main.stdout, /Installing ktx Python runtime/)
+  })
+
+  it('the library entry exposes runKtxCli and the package info', async () => {
+    const run = await smoke({}, { installs: 'project' })
+    assertPassedWith(run, CORE_PHASES as unknown as string[])
+    assert.match(run.main.stdout, /import\('@kaelio\/ktx'\) → \S+\/lib\/index\.js: runKtxCli is a function, getKtxCliPackageInfo is a function/)
+    assert.match(run.main.stdout, /\$ ktx status --verbose --no-input\n::stop-commands::\S+\nNo project here yet\./)
+  })
+
+  it('a help command that fails fails help', async () => {
+    const run = await smoke({ faults: ['no-status-command'] })
+    assertFailed(run, 'help', /::error::ktx: error: unknown command 'status'%0APhase help failed: expected exit code 0, but it exited with 1/)
+  })
+})
+
+describe('a red run leads with the cause', () => {
+  it("an offline lazy install: ktx's reason first, quoted once, the uv-binary input as the remedy, the status it read", async () => {
+    const run = await smoke({ faults: ['install-offline'] })
+    assertFailed(run, 'lazy-install', /::error::ktx: ktx Python runtime install failed: ktx could not download uv 0\.11\.21/)
+    const annotation = run.main.stdout.split('\n').find(l => l.startsWith('::error::')) ?? ''
+    assert.match(
+      annotation,
+      /%0APhase lazy-install failed: expected exit code 0, but it exited with 1%0ARemedy: this runner cannot download uv\. Give the action a uv executable with the uv-binary input; it is placed where ktx looks \(\$SANDBOX\/runtime-root\/uv\/0\.11\.21\/uv\)/
+    )
+    assert.equal(
+      annotation.split('Air-gapped hosts: place the uv binary at').length - 1,
+      2,
+      "ktx's message once in the headline and once in stderr, not twice there"
+    )
+    assert.match(run.summary, /^## ktx smoke: ❌ ktx: ktx Python runtime install failed: ktx could not download uv 0\.11\.21/)
+    assert.equal(JSON.parse(run.outputs['runtime-status']).kind, 'missing', 'runtime-status holds the last status document read')
+  })
+})

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { after, describe, it } from 'node:test'
+import { libraryEntry } from '../../src/phases/release.js'
+import { nextWait, notServedYet } from '../../src/phases/registry.js'
+import type { CommandResult } from '../../src/process.js'
+import { cliReason, remedyFor, withoutRepeats } from '../../src/remedies.js'
+import { wheelProblem } from '../../src/tarball.js'
+
+const MANIFEST = { version: '0.12.0', wheel: { file: 'kaelio_ktx-0.12.0-py3-none-any.whl', sha256: 'a'.repeat(64), bytes: 10 } }
+
+describe('the bundled wheel against assets/python/manifest.json', () => {
+  it('holds when file, sha256, bytes and version agree; a package without the manifest has nothing to check', () => {
+    const wheels = { 'kaelio_ktx-0.12.0-py3-none-any.whl': { sha256: 'a'.repeat(64), bytes: 10 } }
+    assert.equal(wheelProblem({ version: '0.12.0', assetManifest: MANIFEST, wheels }), undefined)
+    assert.equal(wheelProblem({ version: '0.12.0', wheels: {} }), undefined)
+  })
+
+  it('names the wheel and both checksums, the byte counts, a missing file, or the version', () => {
+    const file = 'kaelio_ktx-0.12.0-py3-none-any.whl'
+    assert.equal(
+      wheelProblem({ version: '0.12.0', assetManifest: MANIFEST, wheels: { [file]: { sha256: 'b'.repeat(64), bytes: 10 } } }),
+      `the bundled wheel assets/python/${file} has sha256 ${'b'.repeat(64)}, but assets/python/manifest.json says ${'a'.repeat(64)}`
+    )
+    assert.equal(
+      wheelProblem({ version: '0.12.0', assetManifest: MANIFEST, wheels: { [file]: { sha256: 'a'.repeat(64), bytes: 11 } } }),
+      `the bundled wheel assets/python/${file} has 11 bytes, but assets/python/manifest.json says 10`
+    )
+    assert.equal(
+      wheelProblem({ version: '0.12.0', assetManifest: MANIFEST, wheels: { 'other.whl': { sha256: 'a', bytes: 1 } } }),
+      `the bundled wheel assets/python/${file} named by assets/python/manifest.json is not in the tarball (it has other.whl)`
+    )
+    assert.equal(
+      wheelProblem({ version: '0.12.1', assetManifest: MANIFEST, wheels: { [file]: { sha256: 'a'.repeat(64), bytes: 10 } } }),
+      'assets/python/manifest.json is for version 0.12.0, but the package is 0.12.1'
+    )
+  })
+})
+
+describe("the package's library entry", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'entry-test-'))
+  after(() => rmSync(dir, { recursive: true, force: true }))
+  const pkg = (name: string, manifest: object): string => {
+    const at = path.join(dir, name)
+    mkdirSync(at, { recursive: true })
+    writeFileSync(path.join(at, 'package.json'), JSON.stringify({ name: '@kaelio/ktx', ...manifest }))
+    return at
+  }
+
+  it('follows exports (import and node conditions), then main, then index.js', () => {
+    assert.equal(
+      libraryEntry(pkg('a', { exports: { '.': { import: './dist/index.mjs', require: './dist/index.cjs' } } })),
+      path.join(dir, 'a', 'dist/index.mjs')
+    )
+    assert.equal(libraryEntry(pkg('b', { exports: './lib/index.js' })), path.join(dir, 'b', 'lib/index.js'))
+    assert.equal(libraryEntry(pkg('c', { main: 'lib/main.js' })), path.join(dir, 'c', 'lib/main.js'))
+    const d = pkg('d', {})
+    assert.equal(libraryEntry(d), undefined)
+    writeFileSync(path.join(d, 'index.js'), '')
+    assert.equal(libraryEntry(d), path.join(d, 'index.js'))
+  })
+})
+
+const failed = (stderr: string, exitCode: number | null = 1): CommandResult => ({
+  display: 'ktx sl query',
+  exitCode,
+  signal: null,
+  stdout: '',
+  stderr,
+  durationMs: 5,
+  timedOut: false
+})
+
+describe('the cause, in the CLI’s own words', () => {
+  const offline =
+    'ktx could not download uv 0.11.21 (required to install the ktx Python runtime). Check network access to github.com and retry: ktx admin runtime install --yes. Air-gapped hosts: place the uv binary at /s/runtime-root/uv/0.11.21/uv.'
+
+  it("leads with ktx's ■ or error: line, else the last stderr line; nothing for a command that exited 0", () => {
+    const stderr = `◐  Installing ktx Python runtime (core) with uv...\n\u001b[31m■  ktx Python runtime install failed: ${offline}\u001b[0m\n${offline}\n`
+    assert.equal(cliReason(failed(stderr)), `ktx Python runtime install failed: ${offline}`)
+    assert.equal(cliReason(failed("error: unknown command 'runtime'\n")), "error: unknown command 'runtime'")
+    assert.equal(cliReason(failed('first\nsomething went wrong\n')), 'something went wrong')
+    assert.equal(cliReason(failed('a warning\n', 0)), undefined)
+    assert.equal(cliReason(failed('')), undefined)
+  })
+
+  it('shows a message printed twice once', () => {
+    assert.deepEqual(withoutRepeats(['◐  Installing…', `■  ktx Python runtime install failed: ${offline}`, offline]), [
+      '◐  Installing…',
+      `■  ktx Python runtime install failed: ${offline}`
+    ])
+    assert.deepEqual(withoutRepeats(['same short', 'same short']), ['same short', 'same short'])
+  })
+
+  it('knows a remedy for a uv download, a native build and a registry that does not serve the release yet', () => {
+    assert.match(remedyFor(offline, { managedUv: '/s/uv/0.11.21/uv' }) ?? '', /uv-binary input; it is placed where ktx looks \(\/s\/uv\/0\.11\.21\/uv\)/)
+    assert.match(remedyFor('gyp ERR! build error\nnode-gyp failed', {}) ?? '', /C toolchain/)
+    assert.match(remedyFor('npm error code E404', { registryWaitSec: 60 }) ?? '', /raise registry-wait \(now 60 s\)/)
+    assert.equal(remedyFor('npm error code E404', {}), undefined, 'registry-wait only applies to a package from the registry')
+    assert.equal(remedyFor('expected rows [[3]]', {}), undefined)
+  })
+})
+
+describe('waiting for the registry', () => {
+  it('retries on E404 and ETARGET only, waiting 1 s, then doubling up to 30 s', () => {
+    assert.equal(notServedYet('npm error code E404\nnpm error 404 Not Found - GET http://r/@kaelio%2fktx'), 'E404')
+    assert.equal(notServedYet('npm ERR! code ETARGET'), 'ETARGET')
+    assert.equal(notServedYet('npm error code ECONNREFUSED'), undefined)
+    const waits: number[] = []
+    for (let i = 0; i < 7; i++) waits.push(nextWait(waits.at(-1) ?? 0))
+    assert.deepEqual(waits, [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000])
+  })
+})
