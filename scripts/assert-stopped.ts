@@ -2,8 +2,8 @@
 // daemon phases) must be gone and its port closed. Used by the workflow on every runner OS.
 //   tsx scripts/assert-stopped.ts <report.json>
 import { readFileSync } from 'node:fs'
-import { portRefuses } from '../src/daemon.js'
-import { isProcessGone, waitFor } from '../src/process.js'
+import { portRefuses } from '../src/ktx/daemon.js'
+import { isProcessGone, waitFor } from '../src/host/command.js'
 
 interface Report {
   phases: { name: string; commands: { stdout: string }[] }[]

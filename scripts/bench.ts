@@ -14,10 +14,10 @@ import { spawnSync } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { ADMIN, ORDERS_YAML, slQuery } from '../src/generations.js'
-import { KTX_ENV } from '../src/env.js'
-import { runCommand } from '../src/process.js'
-import { writeWarehouse } from '../src/warehouse.js'
+import { ADMIN, ORDERS_YAML, slQuery } from '../src/ktx/generations.js'
+import { KTX_ENV } from '../src/host/env.js'
+import { runCommand } from '../src/host/command.js'
+import { WAREHOUSE_SQL } from '../src/ktx/warehouse.js'
 import { EXAMPLE, packFixture } from './lib/fixture.js'
 import { nativeBuildEnv, nodeBinary } from './lib/node.js'
 import { CACHE, REPO } from './lib/paths.js'
@@ -102,7 +102,11 @@ async function baselineRun(tarball: string): Promise<number> {
   ktx(...ADMIN.status)
   ktx(...ADMIN.setup(project))
   writeFileSync(path.join(project, 'ktx.yaml'), ADMIN.projectYaml)
-  await writeWarehouse(path.join(project, 'warehouse.db'))
+  // The baseline writes the warehouse itself, with Node's own sqlite.
+  const { DatabaseSync } = await import('node:sqlite')
+  const db = new DatabaseSync(path.join(project, 'warehouse.db'))
+  db.exec(WAREHOUSE_SQL)
+  db.close()
   mkdirSync(path.join(project, 'semantic-layer', 'warehouse'), { recursive: true })
   writeFileSync(path.join(project, 'semantic-layer', 'warehouse', 'orders.yaml'), ORDERS_YAML)
   ktx(...slQuery(project, ['--yes']))
@@ -208,7 +212,7 @@ async function main(): Promise<void> {
   process.exit(rows.every(r => r[4]) ? 0 : 1)
 }
 
-// The baseline writes the warehouse with better-sqlite3 13, which needs Node 22+: run on Node 24.
+// The baseline writes the warehouse with node:sqlite, which needs Node 22+: run on Node 24.
 if (Number(process.versions.node.split('.')[0]) < 22) {
   const r = spawnSync(nodeBinary(24), ['--import', 'tsx', fileURLToPath(import.meta.url)], { stdio: 'inherit', env: process.env })
   process.exit(r.status ?? 1)

@@ -1,4 +1,4 @@
-// `npm run example`: `ktx-smoke` (the action's engine as a command, dist/cli) on the built-in
+// `npm run example`: `ktx-smoke` (the action's engine as a command, built into build/cli) on the built-in
 // example tarball, the fixture CLI of __tests__/fixtures/ktx-cli packed with `npm pack` and ktx
 // 0.12's dependency set. Node 24 goes first on PATH, as setup-node would put it. Arguments are
 // passed on: `npm run example -- --package-manager npm --verbose`, or a tarball of your own first.
@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { EXAMPLE, packFixture } from './lib/fixture.js'
-import { nativeBuildEnv, nodeBinary } from './lib/node.js'
+import { buildCli, nativeBuildEnv, nodeBinary } from './lib/node.js'
 import { REPO } from './lib/paths.js'
 import { runAction, stepPath } from './lib/runner.js'
 
@@ -35,6 +35,6 @@ if (args.includes('--runner')) {
   process.exit(run.outputs.result === 'passed' && run.leftovers.length === 0 ? 0 : 1)
 }
 
-const cli = [path.join(REPO, 'dist', 'cli', 'index.js'), tarball, ...(args.includes('--package-manager') ? [] : ['--package-manager', manager]), ...args]
+const cli = [buildCli(), tarball, ...(args.includes('--package-manager') ? [] : ['--package-manager', manager]), ...args]
 const r = spawnSync(nodeBinary(24), cli, { stdio: 'inherit', env })
 process.exit(r.status ?? 1)

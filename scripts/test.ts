@@ -1,5 +1,6 @@
 // `npm test`: unit tests under this Node and under Node 24 (the runner's), then the integration
 // tests, which run the committed dist/ bundles on Node 24 as a GitHub runner does.
+// `npm test -- <part of a path>` runs the test files whose path contains it.
 import { spawnSync } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
@@ -16,15 +17,23 @@ const files = (dir: string, only?: string): string[] =>
 
 const only = process.argv[2]
 const node24 = nodeBinary(24)
-const runs: [string, string, string[]][] = [
-  [`unit tests on Node ${process.versions.node}`, process.execPath, files('unit', only)],
-  ['unit and integration tests on Node 24', node24, [...files('unit', only), ...files('integration', only)]]
+// Installed here, once, before test files that need them run side by side.
+nodeBinary(22)
+// Integration test files run two at a time (the machine's two cores): each keeps its runs in a
+// folder of its own and judges only the processes of its own runs.
+const runs: [string, string, string[], number][] = [
+  [`unit tests on Node ${process.versions.node}`, process.execPath, files('unit', only), 1],
+  ['unit tests on Node 24', node24, files('unit', only), 1],
+  ['integration tests on Node 24', node24, files('integration', only), 2]
 ]
 let failed = false
-for (const [label, node, list] of runs) {
+for (const [label, node, list, concurrency] of runs) {
   if (list.length === 0) continue
   console.log(`\n# ${label}`)
-  const r = spawnSync(node, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...list], { cwd: REPO, stdio: 'inherit' })
+  const r = spawnSync(node, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...list], {
+    cwd: REPO,
+    stdio: 'inherit'
+  })
   failed ||= r.status !== 0
 }
 process.exit(failed ? 1 : 0)

@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { run } from './action.js'
+import { run } from './action/run.js'
 
 let code = 1
 try {

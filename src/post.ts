@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { cleanup } from './cleanup.js'
+import { cleanup } from './action/post.js'
 
 try {
   await cleanup()

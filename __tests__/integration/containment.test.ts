@@ -7,7 +7,7 @@ import path from 'node:path'
 import { describe, it } from 'node:test'
 import { CACHE } from '../../scripts/lib/paths.js'
 import { pathWithout, stepPath } from '../../scripts/lib/runner.js'
-import { isProcessGone } from '../../src/process.js'
+import { isProcessGone } from '../../src/host/command.js'
 import { assertCleanedUp, assertFailed, assertPassed, checkNoStrayProcesses, killMainWhen, smoke } from './helpers.js'
 
 checkNoStrayProcesses()

@@ -9,9 +9,9 @@ import { after, describe, it } from 'node:test'
 import { packFixture } from '../../scripts/lib/fixture.js'
 import { CACHE, REPO } from '../../scripts/lib/paths.js'
 import { runAction, type RunOptions } from '../../scripts/lib/runner.js'
-import { isProcessGone } from '../../src/process.js'
-import { MARKER_FILE } from '../../src/sandbox.js'
-import { PHASE_NAMES } from '../../src/smoke.js'
+import { isProcessGone } from '../../src/host/command.js'
+import { MARKER_FILE } from '../../src/host/sandbox.js'
+import { PHASE_NAMES } from '../../src/engine/context.js'
 import { assertCleanedUp, assertFailed, assertPassed, checkNoStrayProcesses, killMainWhen, sandboxesIn, smoke } from './helpers.js'
 
 checkNoStrayProcesses()
@@ -244,21 +244,12 @@ describe('GITHUB_* files that cannot be written', () => {
 })
 
 describe('the bundle', () => {
-  it('carries the better-sqlite3 binary of every runner platform', () => {
-    const dir = path.join(REPO, 'dist', 'main', 'prebuilds')
-    const magic: Record<string, (b: Buffer) => boolean> = {
-      linux: b => b.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])),
-      darwin: b => b.readUInt32LE(0) === 0xfeedfacf,
-      win32: b => b.subarray(0, 2).toString() === 'MZ'
-    }
-    const files = readdirSync(dir).sort()
+  it('dist/ holds what action.yml runs, main and post, and no native binary', () => {
+    assert.deepEqual(readdirSync(path.join(REPO, 'dist')).sort(), ['main', 'post'])
+    const files = readdirSync(path.join(REPO, 'dist'), { recursive: true, encoding: 'utf8' })
     assert.deepEqual(
-      files,
-      ['darwin-arm64', 'darwin-x64', 'linux-arm64', 'linux-x64', 'linuxmusl-arm64', 'linuxmusl-x64', 'win32-arm64', 'win32-x64'].map(f => `${f}.node`)
+      files.filter(f => f.endsWith('.node')),
+      []
     )
-    for (const file of files) {
-      const os = file.startsWith('linux') ? 'linux' : file.split('-')[0]
-      assert.ok(magic[os](readFileSync(path.join(dir, file))), `${file} is not a ${os} binary`)
-    }
   })
 })

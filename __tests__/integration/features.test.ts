@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { describe, it } from 'node:test'
-import { spawnSync } from 'node:child_process'
-import { nodeBinary } from '../../scripts/lib/node.js'
+import { before, describe, it } from 'node:test'
+import { spawn, spawnSync } from 'node:child_process'
+import { buildCli, nodeBinary } from '../../scripts/lib/node.js'
 import { packFixture } from '../../scripts/lib/fixture.js'
-import { CACHE, REPO } from '../../scripts/lib/paths.js'
+import { CACHE } from '../../scripts/lib/paths.js'
 import { baseEnv, processesUnder, stepPath } from '../../scripts/lib/runner.js'
-import { PHASE_NAMES } from '../../src/smoke.js'
+import { PHASE_NAMES } from '../../src/engine/context.js'
 import { assertCleanedUp, assertErrored, assertPassed, checkNoStrayProcesses, smoke } from './helpers.js'
 
 checkNoStrayProcesses()
@@ -142,6 +142,12 @@ describe('download caches and uv', () => {
     assert.match(run.main.stdout, /uv-binary: \S+\/uv placed at \S+\/runtime-root\/uv\/0\.11\.21\/uv \(where ktx 0\.12\.0 keeps the uv it would download\)/)
   })
 
+  it("uv-binary follows the managed uv path ktx's status names, for a release that pins a newer uv", async () => {
+    const run = await smoke({ faults: ['install-offline', 'newer-uv'] }, { 'uv-binary': fakeUv(), daemon: 'false', cache: 'false', installs: 'project' })
+    assert.equal(run.outputs.result, 'passed', run.main.stdout.slice(-3000))
+    assert.match(run.main.stdout, /uv-binary: \S+\/uv placed at \S+\/runtime-root\/uv\/0\.12\.3\/uv, where ktx's status says it looks/)
+  })
+
   it('uv-binary for a release before 0.12 goes first on PATH', async () => {
     const run = await smoke({ version: '0.10.3' }, { 'uv-binary': fakeUv(), daemon: 'false', cache: 'false' }, { pathNode: 22 })
     assert.equal(run.outputs.result, 'passed', run.main.stdout.slice(-3000))
@@ -159,12 +165,19 @@ describe('download caches and uv', () => {
 })
 
 describe('ktx-smoke, the local runner', () => {
+  let cli = ''
+  before(() => {
+    cli = buildCli()
+  })
   /** Runs the bundled bin with Node 24 first on PATH and its own temp dir; nothing of the runner's. */
   function ktxSmoke(...args: string[]): { code: number | null; stdout: string; stderr: string; temp: string } {
+    return ktxSmokeWith({}, ...args)
+  }
+  function ktxSmokeWith(extraEnv: NodeJS.ProcessEnv, ...args: string[]): { code: number | null; stdout: string; stderr: string; temp: string } {
     mkdirSync(CACHE, { recursive: true })
     const temp = mkdtempSync(path.join(CACHE, 'local-'))
-    const env: NodeJS.ProcessEnv = { ...baseEnv(), PATH: stepPath(24, true), TMPDIR: temp }
-    const r = spawnSync(nodeBinary(24), [path.join(REPO, 'dist', 'cli', 'index.js'), ...args], { cwd: temp, env, encoding: 'utf8' })
+    const env: NodeJS.ProcessEnv = { ...baseEnv(), PATH: stepPath(24, true), TMPDIR: temp, ...extraEnv }
+    const r = spawnSync(nodeBinary(24), [cli, ...args], { cwd: temp, env, encoding: 'utf8' })
     return { code: r.status, stdout: r.stdout, stderr: r.stderr, temp }
   }
 
@@ -176,11 +189,14 @@ describe('ktx-smoke, the local runner', () => {
     assert.match(phases[1], /^ {2}✓ install {10}Clean install of the release \(\d+(\.\d)? (ms|s)\)$/)
     assert.match(r.stdout, /\nktx smoke passed in \d+\.\d s\nreports: (\S+\.json), (\S+\.xml)\n$/)
     const [, json, xml] = r.stdout.match(/reports: (\S+\.json), (\S+\.xml)/)!
+    // One predictable place: ./ktx-smoke-report/, nothing in the temp dir but the download caches.
+    assert.equal(json, path.join(r.temp, 'ktx-smoke-report', 'report.json'))
+    assert.equal(xml, path.join(r.temp, 'ktx-smoke-report', 'junit.xml'))
     assert.equal(JSON.parse(readFileSync(json, 'utf8')).result, 'passed')
     assert.match(readFileSync(xml, 'utf8'), new RegExp(`<testsuites tests="${PHASE_NAMES.length}" failures="0"`))
     assert.deepEqual(
-      readdirSync(r.temp).filter(n => n.startsWith('ktx-smoke-') && !/\.(json|xml)$/.test(n)),
-      ['ktx-smoke-cache']
+      readdirSync(r.temp).filter(n => n.startsWith('ktx-smoke-')),
+      ['ktx-smoke-cache', 'ktx-smoke-report']
     )
     assert.deepEqual(processesUnder(r.temp), [])
   })
@@ -200,9 +216,53 @@ describe('ktx-smoke, the local runner', () => {
     assert.deepEqual(processesUnder(r.temp), [])
   })
 
-  it('a bad option is named with what would be valid', () => {
+  it('a bad option is named with what would be valid: exit 2, like every usage error', () => {
     const r = ktxSmoke(packFixture(), '--phase-timeout', '0')
     assert.equal(r.code, 2)
     assert.match(r.stderr, /ktx-smoke: Invalid --phase-timeout: "0"\. Expected a whole number of seconds from 1 to 21600\./)
+    assert.equal(ktxSmoke(packFixture(), '--no-such-option').code, 2)
+    assert.equal(ktxSmoke(packFixture(), '--package-manager', 'yarn').code, 2)
+    assert.equal(ktxSmoke(packFixture(), '--phase-timeout').code, 2)
+  })
+
+  it('a missing tarball is exit 2 with no stack trace; --version and --help exit 0', () => {
+    const r = ktxSmoke('missing.tgz')
+    assert.equal(r.code, 2)
+    assert.match(r.stdout, /Phase package could not run: The <tarball> argument: no file at "missing\.tgz" \(looked for \S+\/missing\.tgz, relative to \S+\)/)
+    assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /)
+    const version = ktxSmoke('--version')
+    assert.equal(version.code, 0)
+    assert.equal(version.stdout.trim(), JSON.parse(readFileSync(path.join(CACHE, '..', 'package.json'), 'utf8')).version)
+    assert.equal(ktxSmoke('--help').code, 0)
+  })
+
+  it('a report path that cannot be written is exit 2 before any phase runs', () => {
+    const r = ktxSmoke(packFixture(), '--report', '/nonexistent/dir/r.json')
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /ktx-smoke: option --report \/nonexistent\/dir\/r\.json: the directory \/nonexistent\/dir does not exist or is not writable\./)
+    assert.doesNotMatch(r.stdout, /package|install/)
+  })
+
+  it('a plain log gets a heartbeat while a phase runs; Ctrl-C (SIGINT) is exit 130 naming the phase', async () => {
+    const tarball = packFixture({ faults: ['hang-install'] })
+    mkdirSync(CACHE, { recursive: true })
+    const temp = mkdtempSync(path.join(CACHE, 'local-'))
+    const env: NodeJS.ProcessEnv = { ...baseEnv(), PATH: stepPath(24, true), TMPDIR: temp, KTX_SMOKE_HEARTBEAT_SECONDS: '1' }
+    const child = spawn(nodeBinary(24), [cli, tarball, '--installs', 'project'], { cwd: temp, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    const heartbeats = new Promise<void>(resolve => {
+      child.stdout.setEncoding('utf8').on('data', (text: string) => {
+        stdout += text
+        if ((stdout.match(/lazy-install: still running, /g) ?? []).length >= 2) resolve()
+      })
+    })
+    await heartbeats
+    child.kill('SIGINT')
+    const code = await new Promise<number | null>(resolve => child.on('close', resolve))
+    assert.equal(code, 130)
+    assert.match(stdout, /\n {2}… lazy-install: still running, 1\.\d s\n[\s\S]* {2}… lazy-install: still running, 2\.\d s\n/)
+    assert.match(stdout, /\nktx-smoke: SIGINT: cancelling lazy-install, stopping what the run started\n/)
+    assert.match(stdout, /ktx smoke cancelled in lazy-install/)
+    assert.deepEqual(processesUnder(temp), [])
   })
 })

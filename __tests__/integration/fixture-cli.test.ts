@@ -7,7 +7,7 @@ import path from 'node:path'
 import { before, describe, it } from 'node:test'
 import { packFixture } from '../../scripts/lib/fixture.js'
 import { nodeBinary } from '../../scripts/lib/node.js'
-import { isProcessGone, waitFor } from '../../src/process.js'
+import { isProcessGone, waitFor } from '../../src/host/command.js'
 import { CACHE } from '../../scripts/lib/paths.js'
 
 const node24 = nodeBinary(24)

@@ -5,10 +5,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterEach } from 'node:test'
 import { packFixture, type FixtureOptions } from '../../scripts/lib/fixture.js'
-import { CACHE } from '../../scripts/lib/paths.js'
-import { processesUnder, runAction, type ActionRun, type RunOptions } from '../../scripts/lib/runner.js'
-import { MARKER_FILE } from '../../src/sandbox.js'
-import { PHASE_NAMES } from '../../src/smoke.js'
+import { processesUnder, RUNS, runAction, type ActionRun, type RunOptions } from '../../scripts/lib/runner.js'
+import { MARKER_FILE } from '../../src/host/sandbox.js'
+import { PHASE_NAMES } from '../../src/engine/context.js'
 
 export async function smoke(fixture: FixtureOptions, inputs: Record<string, string> = {}, options: Partial<RunOptions> = {}): Promise<ActionRun> {
   return runAction({ inputs: { tarball: packFixture(fixture), ...inputs }, ...options })
@@ -91,7 +90,7 @@ function assertStopped(run: ActionRun, verdict: 'failed' | 'error', phase: strin
 /** After every test: nothing any run started is still running (the test files run one at a time). */
 export function checkNoStrayProcesses(): void {
   afterEach(() => {
-    assert.deepEqual(processesUnder(CACHE), [], 'a process started by the test is still running')
+    assert.deepEqual(processesUnder(RUNS), [], 'a process started by the test is still running')
   })
 }
 

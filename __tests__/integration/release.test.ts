@@ -2,6 +2,7 @@
 // post entries: install modes, a published release from a registry, the static package checks, the
 // library entry, the help commands, and a headline that leads with the CLI's own reason.
 import assert from 'node:assert/strict'
+import Database from 'better-sqlite3'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
@@ -9,8 +10,8 @@ import { packFixture, packReport } from '../../scripts/lib/fixture.js'
 import { CACHE } from '../../scripts/lib/paths.js'
 import { startRegistry } from '../../scripts/lib/registry.js'
 import { runAction, type ActionRun } from '../../scripts/lib/runner.js'
-import { CORE_PHASES, modePhases } from '../../src/smoke.js'
-import { assertCleanedUp, assertFailed, checkNoStrayProcesses, smoke } from './helpers.js'
+import { CORE_PHASES, modePhases } from '../../src/engine/context.js'
+import { assertCleanedUp, assertFailed, checkNoStrayProcesses, sandboxesIn, smoke } from './helpers.js'
 
 checkNoStrayProcesses()
 
@@ -49,6 +50,24 @@ describe('install modes', () => {
     assertPassedWith(run, [...CORE_PHASES, ...modePhases('project')])
     assert.equal(run.outputs.installs, 'global,project')
     assert.match(run.main.stdout, /::group::install: [\s\S]*?\$ npm install --global/)
+  })
+})
+
+describe("the release's own sqlite module", () => {
+  it('a release without better-sqlite3 gets its warehouse through node:sqlite, and says so', async () => {
+    const run = await smoke({ manifest: { dependencies: { commander: '^14.0.0', yaml: '^2.8.0' } } }, { installs: 'project', 'keep-sandbox': 'true' })
+    assert.match(run.main.stdout, /sqlite: node:sqlite \(the release ships no better-sqlite3\)/)
+    assert.equal(run.outputs.result, 'passed', run.main.stdout.slice(-3000))
+    // Read back with the project's own better-sqlite3: the warehouse of the contract, three orders.
+    const [kept] = sandboxesIn(run.runnerTemp)
+    const db = new Database(path.join(run.runnerTemp, kept, 'project', 'warehouse.db'), { readonly: true })
+    assert.deepEqual(db.prepare('SELECT status, amount FROM orders ORDER BY id').all(), [
+      { status: 'paid', amount: 20 },
+      { status: 'paid', amount: 30 },
+      { status: 'open', amount: 10 }
+    ])
+    db.close()
+    rmSync(path.join(run.runnerTemp, kept), { recursive: true, force: true })
   })
 })
 

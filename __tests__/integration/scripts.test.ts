@@ -127,7 +127,7 @@ describe('release', () => {
     assert.equal(git('rev-parse', 'v1.4.0^{commit}'), git('rev-parse', 'HEAD'))
     assert.equal(git('rev-parse', 'v1^{commit}'), git('rev-parse', 'HEAD'))
     assert.equal(git('log', '-1', '--format=%s'), 'Release v1.4.0')
-    assert.match(readFileSync(path.join(repo, 'CHANGELOG.md'), 'utf8'), /^## Unreleased\n\n## 1\.4\.0 \(\d{4}-\d\d-\d\d\)\n\n### Added/m)
+    assert.match(readFileSync(path.join(repo, 'CHANGELOG.md'), 'utf8'), /^## Unreleased\n\n## 1\.4\.0 \(\d{4}-\d\d-\d\d\)\n\n### \w+\n/m)
     assert.equal(JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).version, '1.4.0')
 
     assert.match(release(repo, '1.4.0').stderr, /release: the "## Unreleased" section of CHANGELOG\.md is empty|release: v1\.4\.0 exists already/)

@@ -3,11 +3,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, it } from 'node:test'
-import { cachedPaths, cacheDirs, cacheKey, decideCache, type CacheClient } from '../../src/cache.js'
-import { cleanup } from '../../src/cleanup.js'
-import { parseInputs } from '../../src/inputs.js'
-import { restoreDownloads } from '../../src/phases/downloads.js'
-import { newContext, PhaseScope, type SmokeLog } from '../../src/smoke.js'
+import { cachedPaths, cacheDirs, cacheKey, decideCache, type CacheClient } from '../../src/engine/cache.js'
+import { cleanup } from '../../src/action/post.js'
+import { parseInputs } from '../../src/engine/inputs.js'
+import { restoreDownloads } from '../../src/ktx/phases/downloads.js'
+import { newContext, type SmokeLog } from '../../src/engine/context.js'
+import { PhaseScope } from '../../src/engine/scope.js'
 
 const PARTS = {
   platform: 'linux',
@@ -80,7 +81,10 @@ describe('cache keys', () => {
 
 describe('cache: auto, true, false', () => {
   const yes = (): boolean => true
-  const cases: [string, 'auto' | 'true' | 'false', { name?: string; ref?: string }, boolean, boolean, RegExp?][] = [
+  const cases: [string, 'auto' | 'true' | 'false', { name?: string; ref?: string; runnerEnvironment?: string }, boolean, boolean, RegExp?][] = [
+    ['auto on a self-hosted runner', 'auto', { name: 'push', ref: 'refs/heads/main', runnerEnvironment: 'self-hosted' }, true, false, /self-hosted runner/],
+    ['auto on a GitHub-hosted runner', 'auto', { name: 'push', ref: 'refs/heads/main', runnerEnvironment: 'github-hosted' }, true, true],
+    ['true on a self-hosted runner', 'true', { name: 'push', runnerEnvironment: 'self-hosted' }, true, true],
     ['auto on a push to a branch', 'auto', { name: 'push', ref: 'refs/heads/main' }, true, true],
     ['auto on a pull request', 'auto', { name: 'pull_request', ref: 'refs/pull/7/merge' }, true, true],
     ['auto on a release', 'auto', { name: 'release', ref: 'refs/tags/v0.12.0' }, true, false, /release event/],
@@ -119,7 +123,7 @@ describe('restore in main, save in post', () => {
     rmSync(temp, { recursive: true, force: true })
   })
 
-  const silent: SmokeLog = { startPhase() {}, info() {}, warning() {}, commandStarted() {}, output() {}, commandFinished() {}, endPhase() {} }
+  const silent: SmokeLog = { startPhase() {}, info() {}, warning() {}, commandStarted() {}, output() {}, commandFinished() {}, heartbeat() {}, endPhase() {} }
 
   async function restore(cache: CacheClient, inputs: Record<string, string> = {}) {
     const ctx = newContext(

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { exitsWith, jsonStdout, lineMatches, parseCheckLines, plainLine, stderrEmpty, stderrOnly, verify } from '../../src/checks.js'
-import { ADMIN, RUNTIME } from '../../src/generations.js'
-import { EMBEDDING_DIMENSIONS, embeddingProblem } from '../../src/phases/embeddings.js'
-import type { CommandResult } from '../../src/process.js'
+import { exitsWith, jsonStdout, lineMatches, parseCheckLines, plainLine, stderrEmpty, stderrOnly, verify } from '../../src/engine/checks.js'
+import { ADMIN, RUNTIME } from '../../src/ktx/generations.js'
+import { EMBEDDING_DIMENSIONS, embeddingProblem } from '../../src/ktx/phases/embeddings.js'
+import type { CommandResult } from '../../src/host/command.js'
 
 const result = (over: Partial<CommandResult> = {}): CommandResult => ({
   display: 'ktx x',

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { ExpectationError, SetupError } from '../../src/checks.js'
-import { parseInputs } from '../../src/inputs.js'
-import { newContext, runPhases, type Phase, type PhaseName, type SmokeLog } from '../../src/smoke.js'
+import { ExpectationError, SetupError } from '../../src/engine/checks.js'
+import { parseInputs } from '../../src/engine/inputs.js'
+import { newContext, type PhaseName, type SmokeLog } from '../../src/engine/context.js'
+import { runPhases } from '../../src/engine/runner.js'
+import type { Phase } from '../../src/engine/scope.js'
 
 const quiet: SmokeLog = {
   startPhase() {},
@@ -11,6 +13,7 @@ const quiet: SmokeLog = {
   commandStarted() {},
   output() {},
   commandFinished() {},
+  heartbeat() {},
   endPhase() {}
 }
 

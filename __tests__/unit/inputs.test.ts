@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { InputError, parseExtraCommands, parseInputs } from '../../src/inputs.js'
+import { InputError, parseExtraCommands, parseInputs } from '../../src/engine/inputs.js'
 
 const reader = (values: Record<string, string>) => (name: string) => values[name] ?? ''
 
@@ -142,5 +142,20 @@ describe('extra-commands and the other issue-4 inputs', () => {
     assert.equal(parseInputs(reader({ tarball: 't', cache: 'false', quiet: 'true' })).cache, 'false')
     assert.equal(errorOf({ cache: 'yes' }).message, 'Invalid cache: "yes". Valid values: auto, true, false.')
     assert.equal(errorOf({ quiet: 'on' }).message, 'Invalid quiet: "on". Valid values: true, false.')
+  })
+})
+
+describe('one source of truth for the inputs', () => {
+  it("the parser's defaults are action.yml's, input for input", async () => {
+    const { readFileSync } = await import('node:fs')
+    const { parse } = await import('yaml')
+    const { DEFAULTS } = await import('../../src/engine/inputs.js')
+    const action = parse(readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')) as { inputs: Record<string, { default?: string }> }
+    const declared = Object.fromEntries(
+      Object.entries(action.inputs)
+        .filter(([name]) => name !== 'tarball' && name !== 'package')
+        .map(([name, spec]) => [name, spec.default ?? ''])
+    )
+    assert.deepEqual({ ...DEFAULTS }, declared)
   })
 })

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import { ktxInvocation, packageManagerVersion } from '../../src/install.js'
+import { ktxInvocation, packageManagerVersion } from '../../src/ktx/install.js'
 
 describe('package manager version', () => {
   it("reads an npm-installed package manager's version from its package.json, without starting it", async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { CappedText, isProcessGone, runCommand, waitFor } from '../../src/process.js'
+import { CappedText, isProcessGone, runCommand, waitFor } from '../../src/host/command.js'
 
 const node = process.execPath
 

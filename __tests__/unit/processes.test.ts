@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import net from 'node:net'
 import { describe, it } from 'node:test'
-import { decodeProcAddress, listenAddresses, outsideAddresses, reachableOutside } from '../../src/daemon.js'
-import { RUN_MARKER } from '../../src/env.js'
-import { descendants, listProcesses, markerIn, parseCimListing, parseProcStat, parsePsListing, processesOfRun } from '../../src/processes.js'
+import { decodeProcAddress, listenAddresses, outsideAddresses, reachableOutside } from '../../src/ktx/daemon.js'
+import { RUN_MARKER } from '../../src/host/env.js'
+import { descendants, listProcesses, markerIn, parseCimListing, parseProcStat, parsePsListing, processesOfRun } from '../../src/host/processes.js'
 
 describe('process listings', () => {
   it('parses macOS ps -E output: parent pid, command line with spaces, the run marker among the environment', () => {

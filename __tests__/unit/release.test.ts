@@ -3,11 +3,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
-import { libraryEntry } from '../../src/phases/release.js'
-import { nextWait, notServedYet } from '../../src/phases/registry.js'
-import type { CommandResult } from '../../src/process.js'
-import { cliReason, remedyFor, withoutRepeats } from '../../src/remedies.js'
-import { wheelProblem } from '../../src/tarball.js'
+import { libraryEntry } from '../../src/ktx/phases/release.js'
+import { nextWait, notServedYet } from '../../src/ktx/phases/registry.js'
+import type { CommandResult } from '../../src/host/command.js'
+import { cliReason, remedyFor, withoutRepeats } from '../../src/ktx/remedies.js'
+import { wheelProblem } from '../../src/ktx/tarball.js'
 
 const MANIFEST = { version: '0.12.0', wheel: { file: 'kaelio_ktx-0.12.0-py3-none-any.whl', sha256: 'a'.repeat(64), bytes: 10 } }
 

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { ADMIN } from '../../src/generations.js'
-import { formatDuration } from '../../src/reporters/format.js'
-import { OUTPUT_LIMIT, outputsBeforeAnyPhase, outputsOf, trimJsonOutput } from '../../src/reporters/outputs.js'
-import { junitXml } from '../../src/reporters/junit.js'
-import { reportOf } from '../../src/reporters/report.js'
-import { SUMMARY_LIMIT, summaryMarkdown } from '../../src/reporters/summary.js'
-import { parseInputs } from '../../src/inputs.js'
-import { failureMessage, PHASE_NAMES, type PhaseResult, type SmokeResult } from '../../src/smoke.js'
+import { ADMIN } from '../../src/ktx/generations.js'
+import { formatDuration } from '../../src/engine/format.js'
+import { OUTPUT_LIMIT, outputsBeforeAnyPhase, outputsOf, trimJsonOutput } from '../../src/action/outputs.js'
+import { junitXml } from '../../src/engine/junit.js'
+import { reportOf } from '../../src/engine/report.js'
+import { SUMMARY_LIMIT, summaryMarkdown } from '../../src/action/summary.js'
+import { parseInputs } from '../../src/engine/inputs.js'
+import { failureMessage } from '../../src/engine/runner.js'
+import { PHASE_NAMES, type PhaseResult, type SmokeResult } from '../../src/engine/context.js'
 
 function smoke(failAt?: (typeof PHASE_NAMES)[number], message = 'Phase x failed: boom'): SmokeResult {
   const failIndex = failAt ? PHASE_NAMES.indexOf(failAt) : PHASE_NAMES.length

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, it } from 'node:test'
-import { createSandbox, MARKER_FILE, removeSandbox } from '../../src/sandbox.js'
+import { createSandbox, MARKER_FILE, removeSandbox } from '../../src/host/sandbox.js'
 
 describe('sandbox', () => {
   let temp: string

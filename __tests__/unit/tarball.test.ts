@@ -5,8 +5,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { before, describe, it } from 'node:test'
-import { ExpectationError, SetupError } from '../../src/checks.js'
-import { inspectTarball, resolveTarball } from '../../src/tarball.js'
+import { ExpectationError, SetupError } from '../../src/engine/checks.js'
+import { inspectTarball, resolveTarball } from '../../src/ktx/tarball.js'
 import { packFixture } from '../../scripts/lib/fixture.js'
 
 describe('tarball', () => {

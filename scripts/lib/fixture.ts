@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import path from 'node:path'
 import { CACHE, FIXTURE_CLI } from './paths.js'
@@ -56,7 +56,8 @@ export function packFixture(options: FixtureOptions = {}): string {
   const wanted = path.join(out, `kaelio-ktx-${version}.tgz`)
   if (existsSync(wanted) && existsSync(`${wanted}.pack.json`)) return wanted
 
-  const work = path.join(CACHE, 'fixture-src', key)
+  // Test files run side by side: each packs in a dir of its own and moves the result into place.
+  const work = path.join(CACHE, 'fixture-src', `${key}-${process.pid}`)
   rmSync(work, { recursive: true, force: true })
   cpSync(FIXTURE_CLI, work, { recursive: true, filter: src => !src.includes('node_modules') })
   const pkg = JSON.parse(readFileSync(path.join(work, 'package.json'), 'utf8'))
@@ -68,12 +69,17 @@ export function packFixture(options: FixtureOptions = {}): string {
   writeAssets(work, version)
   if (options.tamperedWheel) writeFileSync(path.join(work, 'assets', 'python', `kaelio_ktx-${version}-py3-none-any.whl`), 'tampered wheel\n')
   mkdirSync(out, { recursive: true })
+  const staging = path.join(out, `.staging-${process.pid}`)
+  mkdirSync(staging, { recursive: true })
   // npm is a .cmd shim on Windows, which only the shell can start.
-  const json = execFileSync('npm', ['pack', '--json', '--pack-destination', out], { cwd: work, encoding: 'utf8', shell: process.platform === 'win32' })
+  const json = execFileSync('npm', ['pack', '--json', '--pack-destination', staging], { cwd: work, encoding: 'utf8', shell: process.platform === 'win32' })
   const [packed] = JSON.parse(json.slice(json.indexOf('['))) as { filename: string; integrity: string }[]
-  const file = path.join(out, packed.filename.replace(/^@[^/]+\//, '').replace(/\//g, '-'))
-  if (file !== wanted) cpSync(file, wanted)
-  writeFileSync(`${wanted}.pack.json`, JSON.stringify(packed))
+  const file = path.join(staging, packed.filename.replace(/^@[^/]+\//, '').replace(/\//g, '-'))
+  writeFileSync(`${file}.pack.json`, JSON.stringify(packed))
+  renameSync(`${file}.pack.json`, `${wanted}.pack.json`)
+  renameSync(file, wanted)
+  rmSync(work, { recursive: true, force: true })
+  rmSync(staging, { recursive: true, force: true })
   return wanted
 }
 

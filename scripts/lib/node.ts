@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { CACHE, REPO } from './paths.js'
+import { BUILD_CLI, CACHE, REPO } from './paths.js'
 
 /**
  * A node binary of the given major version: this process's own when it matches, else the one the
@@ -42,8 +42,19 @@ export function nativeBuildEnv(major: number): Record<string, string> {
   const devDir = path.join(xdg, 'node-gyp', version)
   if (!existsSync(path.join(devDir, 'installVersion'))) {
     mkdirSync(path.join(devDir, 'include'), { recursive: true })
-    if (!existsSync(path.join(devDir, 'include', 'node'))) symlinkSync(path.join(nodeDir, 'include', 'node'), path.join(devDir, 'include', 'node'))
+    try {
+      symlinkSync(path.join(nodeDir, 'include', 'node'), path.join(devDir, 'include', 'node'))
+    } catch (error) {
+      // Another test file got there first.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    }
     writeFileSync(path.join(devDir, 'installVersion'), `${NODE_GYP_INSTALL_VERSION}\n`)
   }
   return { npm_config_nodedir: nodeDir, XDG_CACHE_HOME: xdg }
+}
+
+/** Builds the ktx-smoke command (build/cli) from src; it is not committed. */
+export function buildCli(): string {
+  execFileSync('npm', ['run', '--silent', 'build:cli'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] })
+  return BUILD_CLI
 }

@@ -128,12 +128,18 @@ function step(node: string, entry: string, env: NodeJS.ProcessEnv, cwd: string, 
 /** The variable every process of an action run carries (read here on its own, not through the action's code). */
 const RUN_VARIABLE = 'KTX_SMOKE_RUN='
 
-/** Whether a process's environment holds an action run's marker (Linux /proc; other users' processes are unreadable). */
+/** Where this test process's action runs live: test files may run side by side, each with its own. */
+export const RUNS = path.join(CACHE, `runs-${process.pid}`)
+
+/** The run ids of the actions this test process ran (from their GITHUB_STATE). */
+const ownRuns = new Set<string>()
+
+/** Whether a process's environment holds the marker of one of this process's runs (Linux /proc). */
 function carriesRunMarker(pid: string): boolean {
   try {
     return readFileSync(`/proc/${pid}/environ`, 'utf8')
       .split('\0')
-      .some(entry => entry.startsWith(RUN_VARIABLE) && entry !== `${RUN_VARIABLE}probe`)
+      .some(entry => entry.startsWith(RUN_VARIABLE) && ownRuns.has(entry.slice(RUN_VARIABLE.length)))
   } catch {
     return false
   }
@@ -180,7 +186,7 @@ export function pathWithout(hidden: string[], base: string): string {
 
 /** Runs dist/main then dist/post as the runner does: INPUT_*, GITHUB_OUTPUT/STATE/STEP_SUMMARY, RUNNER_TEMP. */
 export async function runAction(options: RunOptions): Promise<ActionRun> {
-  const parent = options.tempParent ?? path.join(CACHE, 'runs')
+  const parent = options.tempParent ?? RUNS
   mkdirSync(parent, { recursive: true })
   const job = mkdtempSync(path.join(parent, 'job-'))
   const runnerTemp = path.join(job, 'temp')
@@ -209,8 +215,9 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   const main = options.postOnly
     ? { code: null, exitedAt: 0, durationMs: 0, stdout: '', stderr: '' }
     : await step(node, DIST_MAIN, env, workspace, options, true)
-  const leftoversAfterMain = processesUnder(runnerTemp)
   const state = options.postOnly ? options.postOnly(runnerTemp) : parseFileCommands(readOr(env.GITHUB_STATE!))
+  if (state['run-id']) ownRuns.add(state['run-id'])
+  const leftoversAfterMain = processesUnder(runnerTemp)
   let post: StepRun | undefined
   if (!options.skipPost) {
     const postEnv = { ...env }

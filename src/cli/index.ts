@@ -1,0 +1,196 @@
+// `ktx-smoke`: the action's engine as a command, for a release engineer before pushing.
+//   ktx-smoke ./kaelio-ktx-0.12.0.tgz [--package-manager pnpm] [--keep-sandbox] [--json]
+import { Command, Option } from 'commander'
+import { createRequire } from 'node:module'
+import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { disposeSandbox, stopWhatTheRunStarted } from '../host/cleanup.js'
+import { CACHE_MODES, DEFAULTS, GENERATION_CHOICES, HOME_WRITES_MODES, InputError, PACKAGE_MANAGERS, parseInputs, type Inputs } from '../engine/inputs.js'
+import { phasesFor } from '../ktx/phases/index.js'
+import { killActiveCommands } from '../host/command.js'
+import { formatDuration } from '../engine/format.js'
+import { terminalLog } from './terminal.js'
+import { junitXml } from '../engine/junit.js'
+import { writeReport } from '../engine/report.js'
+import { newContext, type Verdict } from '../engine/context.js'
+import { runPhases } from '../engine/runner.js'
+
+/** This package's own version, from the package.json two levels above the bundle (build/cli/) or this file (src/cli/). */
+const OWN_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version
+
+const program = new Command('ktx-smoke')
+  .version(OWN_VERSION, '-V, --version', 'print the version of ktx-smoke')
+  .description('Smoke a packed @kaelio/ktx tarball as the ktx-smoke-action does: clean install, managed runtime, daemon.')
+  .argument('[tarball]', 'path of the packed @kaelio/ktx tarball (.tgz); or give --package')
+  .option('--package <spec>', 'a published release instead of a tarball, e.g. @kaelio/ktx@0.12.0')
+  .option('--installs <modes>', 'install modes, the first runs every phase: project, global, npx', DEFAULTS.installs)
+  .option('--registry-wait <seconds>', 'with --package: seconds to retry while the registry does not serve it', DEFAULTS['registry-wait'])
+  .addOption(new Option('--package-manager <name>', 'package manager for the clean install').choices(PACKAGE_MANAGERS).default(DEFAULTS['package-manager']))
+  .addOption(new Option('--cli-generation <generation>', 'runtime command generation').choices(GENERATION_CHOICES).default(DEFAULTS['cli-generation']))
+  .option('--expected-version <version>', 'version `ktx --version` must report')
+  .option('--features <list>', 'runtime features the ready runtime must list', DEFAULTS.features)
+  .option('--no-daemon', 'skip the daemon phases')
+  .option('--extra-command <line>', 'another ktx command line to check (repeatable)', (line: string, all: string[]) => [...all, line], [] as string[])
+  .option('--env-passthrough <names>', 'variables (names or PREFIX_* patterns) the release under test may see besides the sealed set')
+  .addOption(new Option('--home-writes <mode>', 'what ktx writing under the sandbox HOME does').choices(HOME_WRITES_MODES).default(DEFAULTS['home-writes']))
+  .option('--phase-timeout <seconds>', 'seconds one ktx command may take', DEFAULTS['phase-timeout'])
+  .option('--install-timeout <seconds>', 'seconds the installs may take', DEFAULTS['install-timeout'])
+  .addOption(new Option('--cache <mode>', 'reuse downloads in the temp dir between local runs').choices(CACHE_MODES).default('true'))
+  .option('--uv-binary <path>', 'a uv executable for hosts that cannot download it')
+  .option('--keep-sandbox', 'keep the sandbox directory and print where it is')
+  .option('--json', 'print the JSON report on stdout (the progress goes to stderr)')
+  .option('--report-dir <dir>', 'where report.json and junit.xml go', 'ktx-smoke-report')
+  .option('--report <file>', 'write the JSON report here instead')
+  .option('--junit <file>', 'write the JUnit XML report here instead')
+  .option('--verbose', 'show every command and its output')
+  .action(smoke)
+
+interface Options {
+  packageManager: string
+  cliGeneration: string
+  expectedVersion?: string
+  features: string
+  daemon: boolean
+  extraCommand: string[]
+  phaseTimeout: string
+  installTimeout: string
+  cache: string
+  uvBinary?: string
+  keepSandbox?: boolean
+  json?: boolean
+  reportDir: string
+  report?: string
+  junit?: string
+  verbose?: boolean
+  envPassthrough?: string
+  homeWrites: string
+  package?: string
+  installs: string
+  registryWait: string
+}
+
+/** The engine's messages name the action's inputs; here they are the <tarball> argument and options. */
+function inCliWords(text: string): string {
+  return text.replaceAll('Input tarball:', 'The <tarball> argument:').replace(/Input ([a-z-]+):/g, 'Option --$1:')
+}
+
+/** Exit codes: 0 passed, 1 the release failed, 2 usage or environment error, 130 interrupted. */
+const EXIT_CODES: Record<Verdict, number> = { passed: 0, failed: 1, error: 2, cancelled: 130 }
+
+/** A report path must be writable before any phase runs: its directory exists and is a directory. */
+function checkReportPath(option: string, file: string | undefined): void {
+  if (!file) return
+  const dir = path.dirname(path.resolve(file))
+  let ok = false
+  try {
+    ok = statSync(dir).isDirectory()
+    accessSync(dir, constants.W_OK)
+  } catch {
+    ok = false
+  }
+  if (!ok) program.error(`ktx-smoke: option ${option} ${file}: the directory ${dir} does not exist or is not writable.`, { exitCode: 2 })
+}
+
+async function smoke(tarball: string | undefined, options: Options): Promise<void> {
+  const given: Record<string, string> = {
+    tarball: tarball ?? '',
+    package: options.package ?? '',
+    installs: options.installs,
+    'registry-wait': options.registryWait,
+    'package-manager': options.packageManager,
+    'cli-generation': options.cliGeneration,
+    'expected-version': options.expectedVersion ?? '',
+    features: options.features,
+    daemon: String(options.daemon),
+    'phase-timeout': options.phaseTimeout,
+    'install-timeout': options.installTimeout,
+    'keep-sandbox': String(Boolean(options.keepSandbox)),
+    cache: options.cache,
+    'uv-binary': options.uvBinary ?? '',
+    'extra-commands': options.extraCommand.join('\n'),
+    'env-passthrough': options.envPassthrough ?? '',
+    'home-writes': options.homeWrites
+  }
+  let inputs: Inputs
+  try {
+    inputs = parseInputs(name => given[name] ?? '')
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error
+    // The action's wording names inputs; here they are options and the <tarball> argument.
+    const message = error.message
+      .replace(`Invalid ${error.input}`, `Invalid --${error.input}`)
+      .replace('Input required and not supplied: tarball or package. Give tarball, the path', 'Give the <tarball> argument, the path')
+      .replace('or package, a published release', 'or --package, a published release')
+    return program.error(`ktx-smoke: ${message}`, { exitCode: 2 })
+  }
+
+  // Reports go to one predictable place, checked (and made) before any phase runs.
+  const jsonFile = path.resolve(options.report ?? path.join(options.reportDir, 'report.json'))
+  const junitFile = path.resolve(options.junit ?? path.join(options.reportDir, 'junit.xml'))
+  if (!options.report || !options.junit) {
+    try {
+      mkdirSync(path.resolve(options.reportDir), { recursive: true })
+    } catch (error) {
+      program.error(`ktx-smoke: option --report-dir ${options.reportDir}: cannot create it (${(error as Error).message}).`, { exitCode: 2 })
+    }
+  }
+  checkReportPath(options.report ? '--report' : '--report-dir', jsonFile)
+  checkReportPath(options.junit ? '--junit' : '--report-dir', junitFile)
+
+  const out = options.json ? process.stderr : process.stdout
+  const state = new Map<string, string>()
+  const services = { event: {} }
+  const log = terminalLog(out, Boolean(options.verbose))
+  const ctx = newContext(inputs, log, (k, v) => state.set(k, v), process.cwd(), services)
+  out.write(`ktx-smoke: ${inputs.tarball || inputs.package} with ${inputs.packageManager} (installs: ${inputs.installs.join(', ')})\n`)
+
+  const cleanUp = async (graceMs?: number): Promise<void> => {
+    if (!ctx.sandbox) return
+    for (const line of await stopWhatTheRunStarted(ctx.sandbox.root, ctx.runId, k => state.get(k), graceMs)) out.write(`  cleanup: ${line}\n`)
+    if (inputs.keepSandbox) out.write(`  sandbox kept at ${ctx.sandbox.root}\n`)
+    else disposeSandbox(ctx.sandbox.root, ctx.runId, false, { info: () => {}, warning: line => out.write(`  ! ${line}\n`) })
+  }
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (ctx.cancellation.signal) process.exit(EXIT_CODES.cancelled)
+    killActiveCommands()
+    out.write(`\nktx-smoke: ${signal}: cancelling ${ctx.phase ?? 'before the first phase'}, stopping what the run started\n`)
+    ctx.cancellation.cancel(signal)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+
+  const result = await runPhases(ctx, phasesFor(inputs))
+  log.stop()
+  await cleanUp(result.result === 'cancelled' ? 1000 : undefined)
+
+  writeReport(jsonFile, result, inputs)
+  writeFileSync(junitFile, junitXml(result))
+
+  const skipped = result.phases.filter(p => p.status === 'skipped' && result.result !== 'passed').map(p => p.name)
+  if (skipped.length > 0) out.write(`  - skipped: ${skipped.join(', ')}\n`)
+  if (result.result !== 'passed' && result.failure) out.write(`\n${inCliWords(result.failure)}\n`)
+  const verdict = {
+    passed: 'passed',
+    failed: `failed in ${result.failedPhase}`,
+    error: `could not run ${result.failedPhase} (not the release's fault)`,
+    cancelled: `cancelled in ${result.failedPhase}`
+  }[result.result]
+  out.write(`\nktx smoke ${verdict} in ${formatDuration(result.durationMs)}\n`)
+  out.write(`reports: ${jsonFile}, ${junitFile}\n`)
+  if (options.json) process.stdout.write(readFileSync(jsonFile, 'utf8'))
+  process.exitCode = EXIT_CODES[result.result]
+}
+
+// Like ktx itself, this needs Node 22: say so to the person at the terminal before anything runs.
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  process.stderr.write(`ktx-smoke needs Node 22 or newer; this is Node ${process.versions.node}. Switch Node (e.g. nvm use 22) and run it again.\n`)
+  process.exit(2)
+}
+
+// Usage errors (unknown option, missing argument, bad choice) are the caller's: exit 2, like the option checks.
+program.exitOverride(error => {
+  if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') process.exit(0)
+  process.exit(2)
+})
+await program.parseAsync()
+process.exit(process.exitCode ?? 0)

@@ -1,0 +1,106 @@
+// The daemon phases: start (healthy, loopback only), reuse (same pid), stop (nothing of the run remains).
+import { existsSync } from 'node:fs'
+import { exitsWith, expect, ExpectationError, lineMatches, stderrEmpty, verify, type Check } from '../../engine/checks.js'
+import { describeProcess, runProcesses } from '../../host/containment.js'
+import { fetchHealth, parseDaemonLines, portRefuses, reachableOutside } from '../daemon.js'
+import { isProcessGone, waitFor, type CommandResult } from '../../host/command.js'
+import { shortenPaths, type Phase } from '../../engine/scope.js'
+import type { SmokeContext } from '../../engine/context.js'
+import { STATE } from '../../engine/state.js'
+import { DAEMON_PHASE, generation } from './common.js'
+
+/** The daemon must be gone this long after `stop` at the latest. */
+export const STOP_GRACE_MS = 10_000
+
+function daemonLines(message: RegExp, what: string): Check[] {
+  return [
+    exitsWith(0),
+    stderrEmpty(),
+    lineMatches('stdout', message, `the "${what}" line`),
+    lineMatches('stdout', /^url: http:\/\/127\.0\.0\.1:\d+\/?$/, 'a "url: http://127.0.0.1:<port>" line'),
+    lineMatches('stdout', /^pid: \d+$/, 'a "pid: <pid>" line')
+  ]
+}
+
+/** `start`, with the local-embeddings feature when it is asked for. */
+export function startArgs(ctx: SmokeContext): string[] {
+  const g = generation(ctx)
+  return ctx.inputs.features.includes('local-embeddings') && g.startFeature ? [...g.start, ...g.startFeature('local-embeddings')] : g.start
+}
+
+export const DAEMON_START: Phase = {
+  name: 'daemon-start',
+  title: 'The daemon starts and answers /health',
+  ...DAEMON_PHASE,
+  async run(ctx, s) {
+    const g = generation(ctx)
+    const r = await s.ktx(startArgs(ctx), [])
+    const info = parseDaemonLines(r.stdout)
+    // Recorded before anything is checked: the post step must stop it whatever happens next.
+    if (info.pid) ctx.saveState(STATE.daemonPid, String(info.pid))
+    verify(r, daemonLines(g.messages.started, 'Started … daemon'))
+    const { url, pid } = info as { url: string; pid: number }
+    ctx.facts.daemon = { url, pid, statePath: info.state }
+    const missing = ctx.inputs.features.filter(f => !(info.features ?? []).includes(f))
+    expect(
+      missing.length === 0,
+      `the daemon's "features:" line lacks ${missing.join(', ')} (got: ${(info.features ?? []).join(', ') || 'no features line'})`,
+      r
+    )
+    let health: { status?: string; version?: string }
+    try {
+      health = await fetchHealth(url)
+    } catch (error) {
+      throw new ExpectationError(`start reported success, but ${(error as Error).message}`, r)
+    }
+    expect(health.status === 'healthy', `GET ${url}/health answered ${JSON.stringify(health)}, expected {"status":"healthy"}`, r)
+    s.note(`daemon pid ${pid} at ${url}: ${JSON.stringify(health)}`)
+    const outside = await reachableOutside(url)
+    expect(
+      outside.length === 0,
+      `the daemon accepts connections from outside the machine, on ${outside.join(', ')}; it must listen on 127.0.0.1 only (its url: ${url})`,
+      r
+    )
+    s.note('the daemon refuses connections on every non-loopback address')
+  }
+}
+
+export const DAEMON_REUSE: Phase = {
+  name: 'daemon-reuse',
+  title: 'A second start reuses the running daemon',
+  ...DAEMON_PHASE,
+  async run(ctx, s) {
+    const g = generation(ctx)
+    const first = ctx.facts.daemon!
+    const r = await s.ktx(startArgs(ctx), [])
+    const info = parseDaemonLines(r.stdout)
+    if (info.pid && info.pid !== first.pid) ctx.saveState(STATE.secondDaemonPid, String(info.pid))
+    verify(r, daemonLines(g.messages.reused, 'Using existing … daemon'))
+    expect(info.pid === first.pid, `the second start reports pid ${info.pid}, the first ${first.pid}: a new daemon was launched`, r)
+    expect(info.url === first.url, `the second start reports ${info.url}, the first ${first.url}`, r)
+  }
+}
+
+export const DAEMON_STOP: Phase = {
+  name: 'daemon-stop',
+  title: 'Stop ends the daemon and frees its port',
+  ...DAEMON_PHASE,
+  async run(ctx, s) {
+    const g = generation(ctx)
+    const { pid, url, statePath } = ctx.facts.daemon!
+    const r: CommandResult = await s.ktx(g.stop, [exitsWith(0), stderrEmpty(), lineMatches('stdout', g.messages.stopped, 'the "Stopped … daemon" line')])
+    const run = { runId: ctx.runId, root: ctx.sandbox!.root }
+    // After stop nothing of the run may remain: not the daemon, nor anything it started, in whatever session.
+    const remains = async (): Promise<string[]> => {
+      const others = ((await runProcesses(run)) ?? []).filter(p => p.pid !== pid)
+      return [
+        isProcessGone(pid) ? '' : `pid ${pid} is still running`,
+        (await portRefuses(url)) ? '' : `${url} still accepts connections`,
+        statePath && existsSync(statePath) ? `the state file ${statePath} is still there` : '',
+        others.length > 0 ? `process(es) of the run still running: ${others.map(p => shortenPaths(describeProcess(p), ctx.sandbox)).join('; ')}` : ''
+      ].filter(Boolean)
+    }
+    if (await waitFor(async () => (await remains()).length === 0, STOP_GRACE_MS)) return
+    throw new ExpectationError(`stop reported success, but ${STOP_GRACE_MS / 1000} s later ${(await remains()).join(', ')}`, r)
+  }
+}

@@ -1,0 +1,94 @@
+// Downloads: the cache of the package manager's and uv's downloads, and where the release looks for uv.
+import { chmodSync, copyFileSync, existsSync, mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { cachedPaths, cacheDirs, cacheKey, createCacheDirs, decideCache } from '../../engine/cache.js'
+import { managedUvPath, type RuntimeStatus } from '../generations.js'
+import type { PhaseScope } from '../../engine/scope.js'
+import type { SmokeContext } from '../../engine/context.js'
+
+/** The managed uv directory of releases that download their own uv (0.12+, contract §5); undefined before. */
+export function managedUvDir(ctx: SmokeContext): { dir: string; why: string } | undefined {
+  const file = managedUvPath(ctx.facts.tarball!.version, ctx.sandbox!.runtimeRoot)
+  return file === undefined ? undefined : { dir: path.dirname(file), why: `where ktx ${ctx.facts.tarball!.version} keeps the uv it would download` }
+}
+
+function copyUv(file: string, target: string): void {
+  mkdirSync(path.dirname(target), { recursive: true })
+  copyFileSync(file, target)
+  chmodSync(target, 0o755)
+}
+
+/**
+ * Puts the given uv where the release looks for it, before ktx first runs: its managed uv path as
+ * the known releases pin it (0.12+, contract §5), or a directory first on ktx's PATH (older ones).
+ * `followStatusUv` corrects the place once ktx itself has named it.
+ */
+export function placeUv(ctx: SmokeContext, s: PhaseScope, file: string): void {
+  const managed = managedUvDir(ctx)
+  const dir = managed?.dir ?? path.join(ctx.sandbox!.root, 'bin')
+  const target = path.join(dir, process.platform === 'win32' ? 'uv.exe' : 'uv')
+  copyUv(file, target)
+  if (!managed) ctx.pathDir = dir
+  s.note(`uv-binary: ${file} placed at ${target}${managed ? ` (${managed.why})` : ' (first on PATH, where releases before 0.12 look)'}`)
+}
+
+/** The managed uv path a status document names: `(managed: <path>)` when uv is there, `place the uv binary at <path>` when not. */
+export function uvPathNamedBy(status: RuntimeStatus): string | undefined {
+  const uv = status.checks?.find(c => c.id === 'uv')
+  const text = `${uv?.detail ?? ''} ${uv?.fix ?? ''}`
+  return text.match(/\(managed: ([^)]+)\)/)?.[1]?.trim() ?? text.match(/place the uv binary at (\S+?)\.?(?:\s|$)/)?.[1]
+}
+
+/** With uv-binary: when ktx names its managed uv path and the uv is not there yet, it goes there. */
+export function followStatusUv(ctx: SmokeContext, s: PhaseScope, status: RuntimeStatus): void {
+  if (!ctx.uvBinary) return
+  const named = uvPathNamedBy(status)
+  if (!named || existsSync(named)) return
+  copyUv(ctx.uvBinary, named)
+  s.note(`uv-binary: ${ctx.uvBinary} placed at ${named}, where ktx's status says it looks`)
+}
+
+/** Decides on the cache, points the package manager and uv at the owned caches, and restores them. */
+export async function restoreDownloads(ctx: SmokeContext, s: PhaseScope, nodeAbi: string, managerVersion: string): Promise<void> {
+  const { inputs, services } = ctx
+  if (inputs.cache === 'false') {
+    ctx.facts.cache = { used: false, key: '', hit: false, reason: 'cache is false' }
+    return
+  }
+  const dirs = cacheDirs()
+  createCacheDirs(dirs)
+  ctx.cacheDirs = dirs
+  const service = services.cache
+  if (!service) {
+    ctx.facts.cache = { used: false, key: '', hit: false, reason: `a local run: downloads stay in ${dirs.root} between runs` }
+    s.note(`cache: ${ctx.facts.cache.reason}`)
+    return
+  }
+  const decision = await decideCache(inputs.cache, services.event, () => service.isFeatureAvailable())
+  if (!decision.use) {
+    ctx.facts.cache = { used: false, key: '', hit: false, reason: decision.reason }
+    if (decision.warn) s.warn(`cache: ${decision.reason}`)
+    else s.note(`cache: not used: ${decision.reason}`)
+    return
+  }
+  const tarball = ctx.facts.tarball!
+  const { key, restorePrefix } = cacheKey({
+    platform: process.platform,
+    arch: process.arch,
+    nodeAbi,
+    manager: inputs.packageManager,
+    managerVersion,
+    dependencies: tarball.dependencies,
+    wheelSha256: tarball.assetManifest?.wheel?.sha256,
+    features: inputs.features
+  })
+  const paths = cachedPaths(dirs, inputs.packageManager)
+  let restoredKey: string | undefined
+  try {
+    restoredKey = await service.restoreCache(paths, key, [restorePrefix])
+  } catch (error) {
+    s.warn(`cache: restore failed, continuing without it: ${(error as Error).message}`)
+  }
+  ctx.facts.cache = { used: true, key, hit: restoredKey === key, restoredKey }
+  s.note(`cache: ${restoredKey === key ? 'hit' : restoredKey ? `partial hit (${restoredKey})` : 'miss'} for ${key}`)
+}

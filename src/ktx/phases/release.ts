@@ -1,0 +1,278 @@
+// The release and how users get it: static checks of the package before any install, the first
+// install (project or global), its library entry and help commands, further install modes, npx.
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { exports as packageExports } from 'resolve.exports'
+import semver from 'semver'
+import { completes, exitsWith, expect, SetupError, stderrEmpty, type Check } from '../../engine/checks.js'
+import { passedThrough } from '../../host/env.js'
+import { slQuery } from '../generations.js'
+import { HomeWatch } from '../../host/home.js'
+import type { InstallMode } from '../../engine/inputs.js'
+import { checkNode, findPackageManager, findTool, installGlobal, installProject, npmAllowScripts, packageManagerVersion } from '../install.js'
+import type { Installed } from '../../engine/context.js'
+import { createSandbox, type Sandbox } from '../../host/sandbox.js'
+import { installEnv, ktxEnv, type Phase, type PhaseScope } from '../../engine/scope.js'
+import type { SmokeContext } from '../../engine/context.js'
+import { STATE } from '../../engine/state.js'
+import { inspectTarball, resolveTarball, wheelProblem } from '../tarball.js'
+import { countOrders, loadSqlite } from '../warehouse.js'
+import { executedCount, readStatus, versionChecks } from './common.js'
+import { downloadRelease } from './registry.js'
+import { placeUv, restoreDownloads } from './downloads.js'
+
+/** The sandbox of the run, made on first use (a published release is downloaded into it). */
+function sandboxOf(ctx: SmokeContext, s: PhaseScope): Sandbox {
+  if (ctx.sandbox) return ctx.sandbox
+  const sandbox = createSandbox(ctx.runId)
+  ctx.sandbox = sandbox
+  ctx.saveState(STATE.sandbox, sandbox.root)
+  s.note(`sandbox: ${sandbox.root}`)
+  ctx.facts.runtimeRoot = sandbox.runtimeRoot
+  ctx.homeWatch = new HomeWatch(sandbox.home)
+  announcePassthrough(ctx, s)
+  return sandbox
+}
+
+/** Logs which variables env-passthrough lets through to the code under test; secret-looking ones as a warning. */
+function announcePassthrough(ctx: SmokeContext, s: PhaseScope): void {
+  if (ctx.inputs.envPassthrough.length === 0) return
+  const { names, secrets } = passedThrough(process.env, ctx.inputs.envPassthrough)
+  ctx.facts.passedThrough = names
+  s.note(`env-passthrough (${ctx.inputs.envPassthrough.join(', ')}) passes: ${names.join(', ') || 'no variable that is set'}`)
+  if (secrets.length > 0) s.warn(`env-passthrough gives the release under test these secret-looking variables, as asked: ${secrets.join(', ')}`)
+}
+
+/** The `uv-binary` input as an existing file, resolved against the workspace. */
+function resolveUvBinary(given: string, workspace: string): string {
+  const file = path.resolve(workspace, given)
+  if (!existsSync(file) || !statSync(file).isFile()) {
+    throw new SetupError(`Input uv-binary: no file at "${given}" (looked for ${file}). Give the path of a uv executable, or leave uv-binary empty.`)
+  }
+  return file
+}
+
+/** What the first install mode is. */
+const firstMode = (ctx: SmokeContext): 'project' | 'global' => ctx.inputs.installs[0] as 'project' | 'global'
+
+/** Static checks before any install: the package, its bin, its engines, its bundled wheel, and the tools on PATH. */
+export const PACKAGE: Phase = {
+  name: 'package',
+  title: 'The package: name, version, ktx bin, engines, bundled wheel',
+  async run(ctx, s) {
+    let file: string
+    if (ctx.inputs.tarball) {
+      file = await resolveTarball(ctx.inputs.tarball, ctx.workspace)
+    } else {
+      sandboxOf(ctx, s)
+      file = await downloadRelease(ctx, s, ctx.inputs.package)
+    }
+    const tarball = await inspectTarball(file)
+    ctx.facts.tarball = tarball
+    ctx.release = ctx.inputs.tarball ? { kind: 'file', file } : { kind: 'registry', name: tarball.name, version: tarball.version }
+    s.note(`tarball: ${file} (${tarball.name}@${tarball.version}, ${tarball.integrity})`)
+    expect(semver.valid(tarball.version), `the package's version "${tarball.version}" is not a semver version`)
+    const expected = ctx.inputs.expectedVersion
+    expect(!expected || tarball.version === expected, `the package is ${tarball.name}@${tarball.version}, but expected-version is ${expected}`)
+    const wheel = wheelProblem(tarball)
+    expect(!wheel, wheel ?? '')
+    if (tarball.assetManifest) s.note(`bundled wheel ${tarball.assetManifest.wheel?.file}: sha256, bytes and version as assets/python/manifest.json says`)
+    if (ctx.inputs.uvBinary) ctx.uvBinary = resolveUvBinary(ctx.inputs.uvBinary, ctx.workspace)
+    const node = await checkNode(tarball, s)
+    const manager = await findPackageManager(ctx.inputs.packageManager, s)
+    ctx.host = { node: node.path, nodeAbi: node.abi, manager: manager.path, managerVersion: manager.version }
+  }
+}
+
+/** The first install mode: the project install or the global one, in the sandbox. */
+export const INSTALL: Phase = {
+  name: 'install',
+  title: 'Clean install of the release',
+  async run(ctx, s) {
+    const sandbox = sandboxOf(ctx, s)
+    const host = ctx.host!
+    if (ctx.uvBinary) placeUv(ctx, s, ctx.uvBinary)
+    await restoreDownloads(ctx, s, host.nodeAbi, host.managerVersion)
+    const manager = ctx.inputs.packageManager
+    ctx.plan = {
+      manager,
+      tool: host.manager,
+      version: host.managerVersion,
+      node: host.node,
+      env: installEnv(ctx),
+      timeoutSec: ctx.inputs.installTimeoutSec,
+      cacheDir: ctx.cacheDirs && (manager === 'pnpm' ? ctx.cacheDirs.pnpmStore : ctx.cacheDirs.npm)
+    }
+    ctx.installed = await installAs(ctx, s, firstMode(ctx), sandbox)
+  }
+}
+
+async function installAs(ctx: SmokeContext, s: PhaseScope, mode: 'project' | 'global', sandbox: Sandbox): Promise<Installed> {
+  ctx.facts.installs = [...(ctx.facts.installs ?? []), mode]
+  const install = mode === 'project' ? installProject : installGlobal
+  return install(ctx.release!, ctx.facts.tarball!, sandbox, ctx.plan!, s)
+}
+
+/** The library entry a package declares for `import()`, resolved like Node does; undefined when none. */
+export function libraryEntry(packageDir: string): string | undefined {
+  const pkg = JSON.parse(readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as { name?: string; main?: string; exports?: unknown }
+  let target: string | undefined
+  if (pkg.exports !== undefined) {
+    try {
+      target = packageExports(pkg, '.', { conditions: ['node', 'import'] })?.[0]
+    } catch {
+      target = undefined
+    }
+  } else if (pkg.main) {
+    target = pkg.main
+  } else if (existsSync(path.join(packageDir, 'index.js'))) {
+    target = 'index.js'
+  }
+  return target ? path.join(packageDir, target) : undefined
+}
+
+/** Imports a file with the Node on PATH and reports what it exposes, as JSON on stdout. */
+const IMPORT_SCRIPT = `
+const [file] = process.argv.slice(1)
+const m = await import(require('node:url').pathToFileURL(file).href)
+const info = typeof m.getKtxCliPackageInfo === 'function' ? await m.getKtxCliPackageInfo() : undefined
+console.log(JSON.stringify({ runKtxCli: typeof m.runKtxCli, getKtxCliPackageInfo: typeof m.getKtxCliPackageInfo, name: info?.name ?? null }))
+`.replace("require('node:url')", "(await import('node:url'))")
+
+/** The package imports as a library under the Node on PATH; the admin generation exposes runKtxCli and its package info. */
+export const IMPORT: Phase = {
+  name: 'import',
+  title: 'The package imports as a library under the Node on PATH',
+  async run(ctx, s) {
+    const { packageDir } = ctx.installed!
+    const name = ctx.facts.tarball!.name
+    const entry = libraryEntry(packageDir)
+    const adminRequired = ctx.inputs.cliGeneration !== 'runtime'
+    if (!entry) {
+      expect(!adminRequired, `${name} declares no library entry (no "exports" or "main" in its package.json), so import('${name}') fails`)
+      s.note(`${name} declares no library entry; the runtime generation needs none`)
+      return
+    }
+    const loaded: Check = r =>
+      completes(r) ?? (r.exitCode === 0 ? undefined : `the library entry ${entry} did not load under the Node on PATH (exit ${r.exitCode ?? r.signal})`)
+    const r = await s.exec(
+      ctx.host!.node,
+      ['--input-type=module', '-e', IMPORT_SCRIPT, entry],
+      { cwd: ctx.sandbox!.installDir, env: ktxEnv(ctx), timeoutSec: ctx.inputs.phaseTimeoutSec, display: `node -e "import('${name}')" ${entry}` },
+      [loaded]
+    )
+    const found = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { runKtxCli?: string; getKtxCliPackageInfo?: string; name?: string | null }
+    s.note(`import('${name}') → ${entry}: runKtxCli is a ${found.runKtxCli}, getKtxCliPackageInfo is a ${found.getKtxCliPackageInfo}`)
+    if (!adminRequired) return
+    expect(found.runKtxCli === 'function', `the library entry ${entry} exposes no runKtxCli function (it is ${found.runKtxCli})`, r)
+    expect(found.getKtxCliPackageInfo === 'function', `the library entry ${entry} exposes no getKtxCliPackageInfo function`, r)
+    expect(found.name === name, `getKtxCliPackageInfo().name is ${JSON.stringify(found.name)}, expected "${name}"`, r)
+  }
+}
+
+/** The help commands ktx's own pipeline checks (contract §9). */
+export const HELP: Phase = {
+  name: 'help',
+  title: 'The help commands exit 0',
+  async run(ctx, s) {
+    const admin = ctx.facts.generation?.id === 'admin'
+    // Run in the still empty project dir: `status` outside a project says so and exits 0.
+    const commands = [['--help'], ['setup', '--help'], ...(admin ? [['status', '--verbose', '--no-input']] : [])]
+    for (const args of commands) await s.ktx(args, [exitsWith(0)])
+  }
+}
+
+/**
+ * The release's sqlite module loads under the Node on PATH, before the lazy install: the
+ * better-sqlite3 it depends on (built or fetched at install time), or node:sqlite where it has none.
+ */
+export const SQLITE: Phase = {
+  name: 'sqlite',
+  title: "The release's sqlite module loads under the Node on PATH",
+  async run(ctx, s) {
+    const via = await loadSqlite(ctx, s)
+    ctx.facts.sqlite = via
+    s.note(`sqlite: ${via}`)
+  }
+}
+
+/** The phases of a further install mode: its install, then version, status and an executed query through it. */
+export function modePhases(mode: 'project' | 'global'): Phase[] {
+  const where = mode === 'global' ? 'the global install' : 'the project install'
+  const via = (ctx: SmokeContext): Installed => {
+    const found = ctx.moreInstalls?.[mode]
+    if (!found) throw new Error(`${where} is not there`)
+    return found
+  }
+  return [
+    {
+      name: `${mode}-install`,
+      title: mode === 'global' ? 'Global install, as ktx tells its users' : 'Clean project install',
+      async run(ctx, s) {
+        const installed = await installAs(ctx, s, mode, ctx.sandbox!)
+        ctx.moreInstalls = { ...ctx.moreInstalls, [mode]: installed }
+      }
+    },
+    {
+      name: `${mode}-version`,
+      title: `\`ktx --version\` through ${where}`,
+      async run(ctx, s) {
+        const { name, version } = ctx.facts.tarball!
+        await s.ktx(['--version'], versionChecks(name, version), undefined, via(ctx))
+      }
+    },
+    {
+      name: `${mode}-status`,
+      title: `Runtime status "ready" through ${where}, in the same runtime root`,
+      async run(ctx, s) {
+        await readStatus(ctx, s, 'ready', via(ctx))
+      }
+    },
+    {
+      name: `${mode}-query`,
+      title: `An executed sqlite query through ${where} (its native module loads)`,
+      async run(ctx, s) {
+        const count = await countOrders(ctx, s, path.join(ctx.sandbox!.projectDir, 'warehouse.db'))
+        await s.ktx(
+          slQuery(ctx.sandbox!.projectDir, ['--execute', '--max-rows', '100']),
+          [exitsWith(0), stderrEmpty(), executedCount(count)],
+          undefined,
+          via(ctx)
+        )
+      }
+    }
+  ]
+}
+
+/** The user's npm config file, for npm runs whose HOME is the sandbox's. */
+function userNpmrc(): Record<string, string> {
+  if (process.env.NPM_CONFIG_USERCONFIG || process.env.npm_config_userconfig) return {}
+  const file = path.join(os.homedir(), '.npmrc')
+  return existsSync(file) ? { npm_config_userconfig: file } : {}
+}
+
+/** `npx --yes <the release> --version` in an empty directory, the way users try a release. */
+export const NPX_VERSION: Phase = {
+  name: 'npx-version',
+  title: '`npx` runs the release',
+  async run(ctx, s) {
+    ctx.facts.installs = [...(ctx.facts.installs ?? []), 'npx']
+    const npx = await findTool('npx', 'It comes with npm: use actions/setup-node before this step.')
+    const release = ctx.release!
+    const { name, version } = ctx.facts.tarball!
+    const dir = path.join(ctx.sandbox!.root, 'npx')
+    mkdirSync(dir, { recursive: true })
+    const spec = release.kind === 'file' ? `file:${release.file}` : `${release.name}@${release.version}`
+    const cache = ctx.cacheDirs?.npm ?? path.join(ctx.sandbox!.root, 'npm-cache')
+    const npmVersion = await packageManagerVersion('npm', npx)
+    const args = ['--yes', '--cache', cache, ...npmAllowScripts(npmVersion, name), '--package', spec, '--', 'ktx', '--version']
+    const env = { ...ktxEnv(ctx), ...userNpmrc() }
+    await s.exec(npx, args, { cwd: dir, env, timeoutSec: ctx.inputs.installTimeoutSec, display: `npx ${args.join(' ')}` }, versionChecks(name, version))
+  }
+}
+
+/** The phases of the further install modes, in the order given. */
+export function furtherModes(modes: InstallMode[]): Phase[] {
+  return modes.flatMap(mode => (mode === 'npx' ? [NPX_VERSION] : modePhases(mode)))
+}

@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto'
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { t as listTar } from 'tar'
+import { glob, isDynamicPattern } from 'tinyglobby'
+import { ExpectationError, SetupError } from '../engine/checks.js'
+
+export const KTX_PACKAGE = '@kaelio/ktx'
+
+/** What the action needs to know about the tarball before installing it. */
+export interface TarballInfo {
+  path: string
+  name: string
+  version: string
+  /** `engines.node` of the package, if any. */
+  enginesNode?: string
+  /** `dependencies` and `optionalDependencies` as declared (what the install downloads). */
+  dependencies: Record<string, string>
+  /** The bundled Python asset manifest (`assets/python/manifest.json`), if the package ships one. */
+  assetManifest?: AssetManifest
+  /** npm's integrity of the exact file, `sha512-<base64>`, as `npm pack --json` and the registry report it. */
+  integrity: string
+  /** The file's sha256, hex. */
+  sha256: string
+  /** Every wheel bundled under `assets/python/`, by file name, as found in the tarball. */
+  wheels: Record<string, { sha256: string; bytes: number }>
+}
+
+export interface AssetManifest {
+  version?: string
+  wheel?: { file?: string; sha256?: string; bytes?: number }
+}
+
+/**
+ * What is wrong with the bundled wheel against `assets/python/manifest.json` (contract §9): the
+ * file is there, its sha256 and byte count are the manifest's, its version is the package's.
+ * Undefined when the package ships no manifest or all holds.
+ */
+export function wheelProblem(t: Pick<TarballInfo, 'version' | 'assetManifest' | 'wheels'>): string | undefined {
+  const m = t.assetManifest
+  if (!m) return undefined
+  const file = m.wheel?.file
+  if (!file) return 'assets/python/manifest.json names no wheel file (wheel.file)'
+  const found = t.wheels[file]
+  const where = `assets/python/${file}`
+  if (!found) {
+    const others = Object.keys(t.wheels)
+    return `the bundled wheel ${where} named by assets/python/manifest.json is not in the tarball${others.length ? ` (it has ${others.join(', ')})` : ''}`
+  }
+  if (found.sha256 !== m.wheel?.sha256) return `the bundled wheel ${where} has sha256 ${found.sha256}, but assets/python/manifest.json says ${m.wheel?.sha256}`
+  if (found.bytes !== m.wheel?.bytes) return `the bundled wheel ${where} has ${found.bytes} bytes, but assets/python/manifest.json says ${m.wheel?.bytes}`
+  if (m.version !== t.version) return `assets/python/manifest.json is for version ${m.version}, but the package is ${t.version}`
+  return undefined
+}
+
+/** Resolves the `tarball` input (a path or a glob) against `baseDir` to exactly one file. */
+export async function resolveTarball(pattern: string, baseDir: string): Promise<string> {
+  const normalized = pattern.replace(/\\/g, '/')
+  if (!isDynamicPattern(normalized)) {
+    const file = path.resolve(baseDir, pattern)
+    try {
+      statSync(file)
+    } catch {
+      throw new SetupError(`Input tarball: no file at "${pattern}" (looked for ${file}, relative to ${baseDir}).`)
+    }
+    return file
+  }
+  const matches = (await glob(normalized, { cwd: baseDir, absolute: true, onlyFiles: true, dot: true })).sort()
+  if (matches.length === 0) {
+    throw new SetupError(`Input tarball: no file matches "${pattern}" (relative to ${baseDir}).`)
+  }
+  if (matches.length > 1) {
+    throw new SetupError(`Input tarball: "${pattern}" matches ${matches.length} files; it must match exactly one:\n${matches.map(m => `  ${m}`).join('\n')}`)
+  }
+  return path.resolve(matches[0])
+}
+
+const NOT_A_TARBALL = 'is not an npm tarball (a gzip-compressed tar made by `npm pack`)'
+
+/** Reads `package/package.json` (and the bundled Python asset manifest) out of an npm tarball. */
+export async function inspectTarball(file: string): Promise<TarballInfo> {
+  const stat = statSync(file)
+  if (stat.isDirectory()) throw new SetupError(`Input tarball: ${file} is a directory, not a file; it ${NOT_A_TARBALL}.`)
+  if (stat.size === 0) throw new SetupError(`Input tarball: ${file} is empty; it ${NOT_A_TARBALL}.`)
+  const magic = Buffer.alloc(2)
+  const fd = openSync(file, 'r')
+  try {
+    readSync(fd, magic, 0, 2, 0)
+  } finally {
+    closeSync(fd)
+  }
+  if (magic[0] !== 0x1f || magic[1] !== 0x8b) throw new SetupError(`Input tarball: ${file} ${NOT_A_TARBALL}: it is not gzip data.`)
+
+  const wanted = new Map<string, string>([
+    ['package/package.json', ''],
+    ['package/assets/python/manifest.json', '']
+  ])
+  const found = new Set<string>()
+  const wheels: TarballInfo['wheels'] = {}
+  let entries = 0
+  try {
+    await listTar({
+      file,
+      strict: true,
+      onReadEntry: entry => {
+        entries++
+        const name = entry.path.replace(/^\.\//, '')
+        const wheel = name.match(/^package\/assets\/python\/([^/]+\.whl)$/)
+        if (wheel) {
+          const hash = createHash('sha256')
+          let bytes = 0
+          entry.on('data', (chunk: Buffer) => {
+            hash.update(chunk)
+            bytes += chunk.length
+          })
+          entry.on('end', () => (wheels[wheel[1]] = { sha256: hash.digest('hex'), bytes }))
+          return
+        }
+        if (!wanted.has(name)) return
+        found.add(name)
+        const chunks: Buffer[] = []
+        entry.on('data', (chunk: Buffer) => chunks.push(chunk))
+        entry.on('end', () => wanted.set(name, Buffer.concat(chunks).toString('utf8')))
+      }
+    })
+  } catch (error) {
+    throw new SetupError(`Input tarball: ${file} ${NOT_A_TARBALL}: ${(error as Error).message}`)
+  }
+  if (entries === 0) throw new SetupError(`Input tarball: ${file} ${NOT_A_TARBALL}: it holds no files.`)
+  if (!found.has('package/package.json')) {
+    throw new SetupError(`Input tarball: ${file} has no package/package.json, so it ${NOT_A_TARBALL}.`)
+  }
+
+  let pkg: { name?: unknown; version?: unknown; bin?: unknown; engines?: { node?: unknown }; dependencies?: unknown; optionalDependencies?: unknown }
+  try {
+    pkg = JSON.parse(wanted.get('package/package.json') ?? '')
+  } catch (error) {
+    throw new SetupError(`Input tarball: package/package.json in ${file} is not valid JSON: ${(error as Error).message}`)
+  }
+  const name = typeof pkg.name === 'string' ? pkg.name : ''
+  const version = typeof pkg.version === 'string' ? pkg.version : ''
+  if (!name || !version) throw new SetupError(`Input tarball: package/package.json in ${file} lacks a name or a version.`)
+  const bins = typeof pkg.bin === 'string' ? { [name.replace(/^@[^/]+\//, '')]: pkg.bin } : (pkg.bin ?? {})
+  if (typeof bins !== 'object' || !('ktx' in (bins as object))) {
+    const has = Object.keys(bins as object)
+    const bins_ = has.length ? has.join(', ') : 'none'
+    // @kaelio/ktx without its bin is a broken release; any other package is the wrong input.
+    if (name === KTX_PACKAGE) throw new ExpectationError(`${name}@${version} declares no "ktx" bin (bins: ${bins_}) in its package.json`)
+    throw new SetupError(`Input tarball: ${name}@${version} has no "ktx" bin (bins: ${bins_}); is this the ${KTX_PACKAGE} tarball?`)
+  }
+
+  let assetManifest: AssetManifest | undefined
+  const assetText = wanted.get('package/assets/python/manifest.json')
+  if (assetText) {
+    try {
+      assetManifest = JSON.parse(assetText) as AssetManifest
+    } catch {
+      assetManifest = undefined
+    }
+  }
+  const bytes = readFileSync(file)
+  return {
+    path: file,
+    name,
+    version,
+    integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}`,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    wheels,
+    enginesNode: typeof pkg.engines?.node === 'string' ? pkg.engines.node : undefined,
+    dependencies: { ...stringMap(pkg.dependencies), ...stringMap(pkg.optionalDependencies) },
+    assetManifest
+  }
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  if (!value || typeof value !== 'object') return {}
+  return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'))
+}
