@@ -7,7 +7,9 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { describe, it } from 'node:test'
+import { packFixture } from '../../scripts/lib/fixture.js'
 import { CACHE, REPO } from '../../scripts/lib/paths.js'
+import { baseEnv, stepPath } from '../../scripts/lib/runner.js'
 import { checkNoStrayProcesses, smoke } from './helpers.js'
 
 checkNoStrayProcesses()
@@ -134,5 +136,41 @@ describe('release', () => {
     assert.match(release(repo, '1.5').stderr, /release: give the version to release, like 1\.2\.0 \(got 1\.5\)/)
     writeFileSync(path.join(repo, 'stray.txt'), 'x')
     assert.match(release(repo, '1.5.0').stderr, /release: the work tree is not clean/)
+  })
+})
+
+describe('ktx-smoke as a package', () => {
+  it('from a packed copy of this repo: npx ktx-smoke --version and a smoke, npm link, and an old Node refused', () => {
+    const dir = scratch()
+    const env = { ...baseEnv(), PATH: stepPath(24, true), TMPDIR: dir }
+    // npm pack runs prepack, which builds build/cli.
+    const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8', env }).trim().split('\n').pop()!
+    const project = path.join(dir, 'project')
+    mkdirSync(project)
+    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'p', private: true }))
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', path.join(dir, packed)], { cwd: project, env, stdio: 'ignore' })
+    const npx = (...args: string[]) => spawnSync('npx', ['--no-install', 'ktx-smoke', ...args], { cwd: project, env, encoding: 'utf8' })
+    const version = npx('--version')
+    assert.equal(version.status, 0, version.stderr)
+    assert.equal(version.stdout.trim(), JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version)
+    const run = npx(packFixture(), '--installs', 'project', '--no-daemon')
+    assert.equal(run.status, 0, run.stdout + run.stderr)
+    assert.match(run.stdout, /ktx smoke passed in /)
+
+    // npm link: a ktx-smoke command on PATH, from this checkout.
+    const prefix = path.join(dir, 'global')
+    execFileSync('npm', ['link', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: REPO, env: { ...env, npm_config_prefix: prefix }, stdio: 'ignore' })
+    const linked = spawnSync(path.join(prefix, 'bin', 'ktx-smoke'), ['--version'], { env, encoding: 'utf8' })
+    assert.equal(linked.status, 0, linked.stderr)
+
+    // On a Node older than 22 it says so to the person at the terminal, and does nothing else.
+    const machine = execFileSync('bash', ['-c', 'command -v node'], { encoding: 'utf8', env: baseEnv() }).trim()
+    const major = Number(execFileSync(machine, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }))
+    if (major < 22) {
+      const old = spawnSync(machine, [path.join(REPO, 'build', 'cli', 'index.js'), '--version'], { encoding: 'utf8' })
+      assert.equal(old.status, 2)
+      assert.match(old.stderr, /^ktx-smoke needs Node 22 or newer; this is Node \d+\.\d+\.\d+\. Switch Node \(e\.g\. nvm use 22\) and run it again\.\n$/)
+    }
+    rmSync(dir, { recursive: true, force: true })
   })
 })

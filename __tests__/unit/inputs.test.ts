@@ -28,6 +28,7 @@ describe('parseInputs', () => {
       daemon: true,
       phaseTimeoutSec: 120,
       installTimeoutSec: 900,
+      runtimeInstallTimeoutSec: 900,
       keepSandbox: false,
       failOnError: true,
       cache: 'auto',
@@ -61,6 +62,9 @@ describe('parseInputs', () => {
     assert.equal(inputs.daemon, false)
     assert.equal(inputs.phaseTimeoutSec, 30)
     assert.equal(inputs.installTimeoutSec, 1200)
+    assert.equal(inputs.runtimeInstallTimeoutSec, 1200, 'install-timeout unless given')
+    assert.equal(parseInputs(reader({ tarball: 't', 'runtime-install-timeout': '60' })).runtimeInstallTimeoutSec, 60)
+    assert.equal(errorOf({ 'runtime-install-timeout': '0' }).input, 'runtime-install-timeout')
     assert.equal(inputs.keepSandbox, true)
     assert.equal(inputs.failOnError, false)
   })

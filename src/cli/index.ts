@@ -34,7 +34,8 @@ const program = new Command('ktx-smoke')
   .option('--env-passthrough <names>', 'variables (names or PREFIX_* patterns) the release under test may see besides the sealed set')
   .addOption(new Option('--home-writes <mode>', 'what ktx writing under the sandbox HOME does').choices(HOME_WRITES_MODES).default(DEFAULTS['home-writes']))
   .option('--phase-timeout <seconds>', 'seconds one ktx command may take', DEFAULTS['phase-timeout'])
-  .option('--install-timeout <seconds>', 'seconds the installs may take', DEFAULTS['install-timeout'])
+  .option('--install-timeout <seconds>', 'seconds each package install may take', DEFAULTS['install-timeout'])
+  .option('--runtime-install-timeout <seconds>', "seconds ktx's runtime install may take (default: --install-timeout)")
   .addOption(new Option('--cache <mode>', 'reuse downloads in the temp dir between local runs').choices(CACHE_MODES).default('true'))
   .option('--uv-binary <path>', 'a uv executable for hosts that cannot download it')
   .option('--keep-sandbox', 'keep the sandbox directory and print where it is')
@@ -54,6 +55,7 @@ interface Options {
   extraCommand: string[]
   phaseTimeout: string
   installTimeout: string
+  runtimeInstallTimeout?: string
   cache: string
   uvBinary?: string
   keepSandbox?: boolean
@@ -104,6 +106,7 @@ async function smoke(tarball: string | undefined, options: Options): Promise<voi
     daemon: String(options.daemon),
     'phase-timeout': options.phaseTimeout,
     'install-timeout': options.installTimeout,
+    'runtime-install-timeout': options.runtimeInstallTimeout ?? '',
     'keep-sandbox': String(Boolean(options.keepSandbox)),
     cache: options.cache,
     'uv-binary': options.uvBinary ?? '',

@@ -18,7 +18,10 @@ export interface Inputs {
   features: Feature[]
   daemon: boolean
   phaseTimeoutSec: number
+  /** Seconds a package install (npm / pnpm / npx) may take. */
   installTimeoutSec: number
+  /** Seconds ktx's runtime install (the lazy one, a feature's) may take; install-timeout unless given. */
+  runtimeInstallTimeoutSec: number
   keepSandbox: boolean
   failOnError: boolean
   cache: CacheMode
@@ -76,6 +79,7 @@ export const DEFAULTS = {
   daemon: 'true',
   'phase-timeout': '120',
   'install-timeout': '900',
+  'runtime-install-timeout': '',
   'keep-sandbox': 'false',
   'fail-on-error': 'true',
   cache: 'auto',
@@ -226,6 +230,7 @@ export function parseInputs(read: InputReader): Inputs {
     daemon: bool(read, 'daemon'),
     phaseTimeoutSec: seconds(read, 'phase-timeout'),
     installTimeoutSec: seconds(read, 'install-timeout'),
+    runtimeInstallTimeoutSec: raw(read, 'runtime-install-timeout') === '' ? seconds(read, 'install-timeout') : seconds(read, 'runtime-install-timeout'),
     keepSandbox: bool(read, 'keep-sandbox'),
     failOnError: bool(read, 'fail-on-error'),
     cache: oneOf(read, 'cache', CACHE_MODES),

@@ -23,7 +23,7 @@ export const EMBEDDINGS_INSTALL: Phase = {
     const g = generation(ctx)
     if (!g.install)
       throw new SetupError(`local-embeddings needs an explicit runtime install, which the ${g.id} generation (${g.label}) does not have; drop it from features`)
-    await s.ktx(g.install('local-embeddings'), [exitsWith(0), stderrOnly(g.messages.installing, g.messages.ready)], ctx.inputs.installTimeoutSec)
+    await s.ktx(g.install('local-embeddings'), [exitsWith(0), stderrOnly(g.messages.installing, g.messages.ready)], ctx.inputs.runtimeInstallTimeoutSec)
     const status = await readStatus(ctx, s, 'ready')
     const features = status.manifest?.features ?? []
     expect(

@@ -99,7 +99,7 @@ export const RUNTIME_PHASES: Phase[] = [
                   : undefined
           )
         ],
-        ctx.inputs.installTimeoutSec
+        ctx.inputs.runtimeInstallTimeoutSec
       )
       const readyDir = firstMatch(r.stderr, g.messages.ready)?.[1]?.trim() ?? ''
       expect(
