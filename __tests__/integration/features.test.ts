@@ -176,7 +176,8 @@ describe('ktx-smoke, the local runner', () => {
   function ktxSmokeWith(extraEnv: NodeJS.ProcessEnv, ...args: string[]): { code: number | null; stdout: string; stderr: string; temp: string } {
     mkdirSync(CACHE, { recursive: true })
     const temp = mkdtempSync(path.join(CACHE, 'local-'))
-    const env: NodeJS.ProcessEnv = { ...baseEnv(), PATH: stepPath(24, true), TMPDIR: temp, ...extraEnv }
+    // Plain text to match, whatever CI or FORCE_COLOR would ask of picocolors.
+    const env: NodeJS.ProcessEnv = { ...baseEnv(), PATH: stepPath(24, true), TMPDIR: temp, NO_COLOR: '1', FORCE_COLOR: undefined, ...extraEnv }
     const r = spawnSync(nodeBinary(24), [cli, ...args], { cwd: temp, env, encoding: 'utf8' })
     return { code: r.status, stdout: r.stdout, stderr: r.stderr, temp }
   }
@@ -247,7 +248,7 @@ describe('ktx-smoke, the local runner', () => {
     const tarball = packFixture({ faults: ['hang-install'] })
     mkdirSync(CACHE, { recursive: true })
     const temp = mkdtempSync(path.join(CACHE, 'local-'))
-    const env: NodeJS.ProcessEnv = { ...baseEnv(), PATH: stepPath(24, true), TMPDIR: temp, KTX_SMOKE_HEARTBEAT_SECONDS: '1' }
+    const env: NodeJS.ProcessEnv = { ...baseEnv(), PATH: stepPath(24, true), TMPDIR: temp, NO_COLOR: '1', FORCE_COLOR: undefined, KTX_SMOKE_HEARTBEAT_SECONDS: '1' }
     const child = spawn(nodeBinary(24), [cli, tarball, '--installs', 'project'], { cwd: temp, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     const heartbeats = new Promise<void>(resolve => {

@@ -142,7 +142,7 @@ describe('release', () => {
 describe('ktx-smoke as a package', () => {
   it('from a packed copy of this repo: npx ktx-smoke --version and a smoke, npm link, and an old Node refused', () => {
     const dir = scratch()
-    const env = { ...baseEnv(), PATH: stepPath(24, true), TMPDIR: dir }
+    const env = { ...baseEnv(), PATH: stepPath(24, true), TMPDIR: dir, NO_COLOR: '1', FORCE_COLOR: undefined }
     // npm pack runs prepack, which builds build/cli.
     const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8', env }).trim().split('\n').pop()!
     const project = path.join(dir, 'project')
