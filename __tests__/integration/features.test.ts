@@ -248,7 +248,14 @@ describe('ktx-smoke, the local runner', () => {
     const tarball = packFixture({ faults: ['hang-install'] })
     mkdirSync(CACHE, { recursive: true })
     const temp = mkdtempSync(path.join(CACHE, 'local-'))
-    const env: NodeJS.ProcessEnv = { ...baseEnv(), PATH: stepPath(24, true), TMPDIR: temp, NO_COLOR: '1', FORCE_COLOR: undefined, KTX_SMOKE_HEARTBEAT_SECONDS: '1' }
+    const env: NodeJS.ProcessEnv = {
+      ...baseEnv(),
+      PATH: stepPath(24, true),
+      TMPDIR: temp,
+      NO_COLOR: '1',
+      FORCE_COLOR: undefined,
+      KTX_SMOKE_HEARTBEAT_SECONDS: '1'
+    }
     const child = spawn(nodeBinary(24), [cli, tarball, '--installs', 'project'], { cwd: temp, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     const heartbeats = new Promise<void>(resolve => {
