@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, it } from 'node:test'
@@ -15,6 +15,7 @@ describe('sandbox', () => {
   afterEach(() => {
     if (saved === undefined) delete process.env.RUNNER_TEMP
     else process.env.RUNNER_TEMP = saved
+    rmSync(temp, { recursive: true, force: true })
   })
 
   it('lays out install, runtime root and project under a marked root in RUNNER_TEMP', () => {
@@ -42,5 +43,6 @@ describe('sandbox', () => {
     assert.match(removeSandbox(outside, 'run-1')!, /is not inside/)
     assert.ok(existsSync(outside))
     assert.match(removeSandbox(temp, 'run-1')!, /is not inside/)
+    rmSync(outside, { recursive: true, force: true })
   })
 })

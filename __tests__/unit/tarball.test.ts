@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { before, describe, it } from 'node:test'
+import { after, before, describe, it } from 'node:test'
 import { ExpectationError, SetupError } from '../../src/engine/checks.js'
 import { inspectTarball, resolveTarball } from '../../src/ktx/tarball.js'
 import { packFixture } from '../../scripts/lib/fixture.js'
@@ -16,6 +16,7 @@ describe('tarball', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'tarball-test-'))
     packed = packFixture()
   })
+  after(() => rmSync(dir, { recursive: true, force: true }))
 
   it('reads name, version, engines and the bundled asset manifest of a packed CLI', async () => {
     const info = await inspectTarball(packed)

@@ -1,6 +1,5 @@
 import { spawn, execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { CACHE, DIST_MAIN, DIST_POST, REPO } from './paths.js'
 import { nodeBinary } from './node.js'
@@ -244,5 +243,3 @@ function readOr(file: string): string {
     return ''
   }
 }
-
-export const tmpDir = (prefix: string): string => mkdtempSync(path.join(os.tmpdir(), prefix))
