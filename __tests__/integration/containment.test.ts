@@ -82,11 +82,13 @@ describe('the sealed environment of the code under test', () => {
 describe('processes that try to outlive the run', () => {
   it('a daemon helper in a session of its own, left after stop, fails daemon-stop naming it, and is killed', async () => {
     const run = await smoke({ faults: ['daemon-setsid-helper'] })
-    // While the daemon runs its helper is spared as its child; once stop ended the daemon, it is not.
+    // While the daemon runs its helper is spared as its child. Once stop has ended the daemon it is
+    // not: caught right after `stop`, or (when the daemon takes its time to die) by daemon-stop's
+    // own wait for nothing of the run to remain.
     assertFailed(
       run,
       'daemon-stop',
-      /Phase daemon-stop failed: it left 1 process\(es\) running after it exited: pid \d+ \(ktx-daemon-helper\)\. They were killed\.[\s\S]*command: ktx admin runtime stop/
+      /Phase daemon-stop failed: (it left 1 process\(es\) running after it exited: pid \d+ \(ktx-daemon-helper\)\. They were killed\.|stop reported success, but 10 s later process\(es\) of the run still running: pid \d+ \(ktx-daemon-helper\))/
     )
   })
 

@@ -68,7 +68,8 @@ describe('cancellation and crashes', () => {
   })
 
   it('main killed outright (SIGKILL) while uv hangs: the post step kills the orphaned tree and removes the sandbox', async () => {
-    const kill = killMainWhen('SIGKILL', /Installing ktx Python runtime/)
+    // Killed once uv runs: the fixture says so after uv's exec.
+    const kill = killMainWhen('SIGKILL', /waiting for uv/)
     const run = await smoke({ faults: ['hang-install'] }, {}, kill.options)
     assert.ok(kill.sent())
     assert.equal(run.main.code, null)
