@@ -11,7 +11,7 @@ import { describe, it } from 'node:test'
 import { packFixture, packReport, type FixtureOptions } from '../../scripts/lib/fixture.js'
 import { CACHE } from '../../scripts/lib/paths.js'
 import { runAction } from '../../scripts/lib/runner.js'
-import { assertCleanedUp, assertFailed, assertPassed, checkNoStrayProcesses, smoke } from './helpers.js'
+import { assertCleanedUp, assertFailed, assertPassed, checkNoStrayProcesses, explain, smoke } from './helpers.js'
 
 checkNoStrayProcesses()
 
@@ -51,7 +51,7 @@ describe('happy paths', () => {
 
   it('an older admin release (0.10: upper-case messages) with ktx on Node 22', async () => {
     const run = await runAction({ inputs: { tarball: packFixture({ version: '0.10.3' }) }, pathNode: 22 })
-    assert.equal(run.outputs.result, 'passed', run.main.stdout.slice(-3000))
+    assert.equal(run.outputs.result, 'passed', explain(run))
     assert.equal(run.outputs['ktx-version'], '0.10.3')
     assert.match(run.main.stdout, /node on PATH: v22\./)
     assert.match(run.main.stdout, /Installing KTX Python runtime \(core\) with uv\.\.\./)
@@ -66,7 +66,7 @@ describe('happy paths', () => {
 
   it('daemon: false skips the daemon phases', async () => {
     const run = await smoke({}, { daemon: 'false' })
-    assert.equal(run.outputs.result, 'passed')
+    assert.equal(run.outputs.result, 'passed', explain(run))
     assert.equal(run.outputs['daemon-url'], '')
     const report = JSON.parse(readFileSync(run.outputs.report, 'utf8'))
     assert.deepEqual(
@@ -192,12 +192,18 @@ describe('broken releases, each caught at its phase with the CLI quoted', () => 
 
   it('fail-on-error: false reports result=failed and lets the step pass', async () => {
     const run = await smoke({ faults: ['check-fail'] }, { 'fail-on-error': 'false' })
-    assert.equal(run.main.code, 0)
-    assert.equal(run.outputs.result, 'failed')
-    assert.equal(run.outputs['failed-phase'], 'runtime-checks')
+    assert.equal(run.main.code, 0, explain(run))
+    assert.equal(run.outputs.result, 'failed', explain(run))
+    assert.equal(run.outputs['failed-phase'], 'runtime-checks', explain(run))
     assert.match(run.main.stdout, /::warning::Phase runtime-checks failed: runtime check\(s\) failed: FAIL uv/)
     assert.doesNotMatch(run.main.stdout, /::error::/)
     assert.deepEqual(run.leftoversAfterMain, [])
     assertCleanedUp(run)
+    // What a failed assertion on this run would show: the verdict, then the failing phase's own log.
+    const shown = explain(run)
+    assert.match(shown, /^result: failed, failed-phase: runtime-checks, main exit code: 0\n--- log of phase runtime-checks ---\n::group::runtime-checks: /)
+    assert.match(shown, /FAIL uv/)
+    assert.match(shown, /::endgroup::\n--- annotations ---/)
+    assert.doesNotMatch(shown, /::group::runtime-ready: /)
   })
 })

@@ -12,7 +12,7 @@ import { runAction, type RunOptions } from '../../scripts/lib/runner.js'
 import { isProcessGone } from '../../src/host/command.js'
 import { MARKER_FILE } from '../../src/host/sandbox.js'
 import { PHASE_NAMES } from '../../src/engine/context.js'
-import { assertCleanedUp, assertFailed, assertPassed, checkNoStrayProcesses, killMainWhen, sandboxesIn, smoke } from './helpers.js'
+import { assertCleanedUp, assertFailed, assertPassed, checkNoStrayProcesses, killMainWhen, sandboxesIn, explain, smoke } from './helpers.js'
 
 checkNoStrayProcesses()
 
@@ -35,12 +35,12 @@ describe('cancellation and crashes', () => {
       const kill = killMainWhen('SIGTERM', marker)
       const run = await smoke({ faults: [fault] }, {}, kill.options)
       assert.ok(kill.sent(), 'the phase was never reached')
-      assert.equal(run.main.code, 1)
+      assert.equal(run.main.code, 1, explain(run))
       // The runner follows SIGINT with SIGTERM after 7.5 s and then kills: main must be done before.
       const took = run.main.exitedAt - kill.sentAt()
       assert.ok(took < 7500, `main took ${took} ms to exit after SIGTERM`)
-      assert.equal(run.outputs.result, 'cancelled')
-      assert.equal(run.outputs['failed-phase'], phase)
+      assert.equal(run.outputs.result, 'cancelled', explain(run))
+      assert.equal(run.outputs['failed-phase'], phase, explain(run))
       assert.match(run.main.stdout, new RegExp(`::error::Cancelled \\(SIGTERM\\) during phase ${phase}`))
       assert.deepEqual(run.leftoversAfterMain, [], 'main left a process of the run running')
       assert.match(run.summary, new RegExp(`## ktx smoke: ⊘ cancelled during \`${phase}\``))
@@ -72,7 +72,7 @@ describe('cancellation and crashes', () => {
     const kill = killMainWhen('SIGKILL', /waiting for uv/)
     const run = await smoke({ faults: ['hang-install'] }, {}, kill.options)
     assert.ok(kill.sent())
-    assert.equal(run.main.code, null)
+    assert.equal(run.main.code, null, explain(run))
     assert.ok(
       run.leftoversAfterMain.some(p => p.includes('uv python install')),
       `the orphaned uv should still run: ${run.leftoversAfterMain.join('\n')}`
@@ -168,7 +168,7 @@ describe('the post step on its own', () => {
 describe('the sandbox and the runner', () => {
   it('keep-sandbox keeps the sandbox and says where', async () => {
     const run = await smoke({}, { 'keep-sandbox': 'true', daemon: 'false' })
-    assert.equal(run.outputs.result, 'passed')
+    assert.equal(run.outputs.result, 'passed', explain(run))
     const [kept] = sandboxesIn(run.runnerTemp)
     assert.ok(kept, 'the sandbox should be kept')
     const root = path.join(run.runnerTemp, kept)
@@ -218,7 +218,7 @@ describe('GITHUB_* files that cannot be written', () => {
 
   it('a passing smoke still passes, with warnings', async () => {
     const run = await smoke({}, { daemon: 'false' }, { files: brokenFiles() })
-    assert.equal(run.main.code, 0, run.main.stdout.slice(-3000))
+    assert.equal(run.main.code, 0, explain(run))
     assert.match(run.main.stdout, new RegExp(`ktx smoke passed: ${PHASE_NAMES.length - 3} phases`))
     assert.match(run.main.stdout, /::warning::Could not write the step outputs: /)
     assert.match(run.main.stdout, /::warning::Could not write the job summary: /)
@@ -227,7 +227,7 @@ describe('GITHUB_* files that cannot be written', () => {
 
   it('a failing smoke still fails at its phase', async () => {
     const run = await smoke({ faults: ['check-fail'] }, {}, { files: brokenFiles() })
-    assert.equal(run.main.code, 1)
+    assert.equal(run.main.code, 1, explain(run))
     assert.match(run.main.stdout, /::error::Phase runtime-checks failed: runtime check\(s\) failed: FAIL uv/)
     assert.match(run.main.stdout, /::warning::Could not write the job summary: /)
     assertCleanedUp(run)
@@ -236,7 +236,7 @@ describe('GITHUB_* files that cannot be written', () => {
   it('an unwritable GITHUB_STATE: main stops and removes everything itself', async () => {
     const dir = mkdtempSync(path.join(CACHE, 'unwritable-'))
     const run = await smoke({}, {}, { files: { GITHUB_STATE: path.join(dir, 'missing', 'state') } })
-    assert.equal(run.outputs.result, 'passed')
+    assert.equal(run.outputs.result, 'passed', explain(run))
     assert.match(run.main.stdout, /::warning::Could not save state for the post step .*; the main step cleans up itself\./)
     assert.match(run.main.stdout, /removed the sandbox /)
     assert.match(run.post!.stdout, /Nothing to clean up/)

@@ -10,7 +10,7 @@ import { packFixture } from '../../scripts/lib/fixture.js'
 import { CACHE } from '../../scripts/lib/paths.js'
 import { baseEnv, processesUnder, stepPath } from '../../scripts/lib/runner.js'
 import { PHASE_NAMES } from '../../src/engine/context.js'
-import { assertCleanedUp, assertErrored, assertPassed, checkNoStrayProcesses, smoke } from './helpers.js'
+import { assertCleanedUp, assertErrored, assertPassed, checkNoStrayProcesses, explain, smoke } from './helpers.js'
 
 checkNoStrayProcesses()
 
@@ -36,7 +36,7 @@ describe('reports and logs', () => {
 
   it('quiet: only phase lines, warnings and errors', async () => {
     const run = await smoke({ faults: ['check-fail'] }, { quiet: 'true', cache: 'false' })
-    assert.equal(run.outputs['failed-phase'], 'runtime-checks')
+    assert.equal(run.outputs['failed-phase'], 'runtime-checks', explain(run))
     const lines = run.main.stdout.trim().split('\n')
     const allowed = /^(✓ [\w-]+ passed in |✗ runtime-checks failed in |- [\w-]+ skipped in |::error::Phase runtime-checks failed: )/
     assert.deepEqual(
@@ -52,7 +52,7 @@ describe('extra-commands', () => {
   it('each line is a phase after the runtime checks; a failing one fails as extra-N with the CLI quoted', async () => {
     const extra = 'ktx sl query --connection-id warehouse --measure orders.order_count --execute\nwiki revenue --json'
     const run = await smoke({}, { 'extra-commands': extra })
-    assert.equal(run.outputs['failed-phase'], 'extra-2')
+    assert.equal(run.outputs['failed-phase'], 'extra-2', explain(run))
     assert.match(
       run.main.stdout,
       /::error::ktx: error: unknown command 'wiki'%0APhase extra-2 failed: expected exit code 0, but it exited with 1%0Acommand: ktx wiki revenue --json%0A/
@@ -73,7 +73,7 @@ describe('extra-commands', () => {
 describe('local-embeddings (opt-in)', () => {
   it('an explicit install of the feature, a daemon started with it, a 384-number embedding', async () => {
     const run = await smoke({}, { features: 'core,local-embeddings', cache: 'false' })
-    assert.equal(run.outputs.result, 'passed', run.main.stdout.slice(-3000))
+    assert.equal(run.outputs.result, 'passed', explain(run))
     assert.equal(run.outputs['runtime-features'], 'core,local-embeddings')
     assert.match(run.main.stdout, /\$ ktx admin runtime install --feature local-embeddings --yes/)
     assert.match(run.main.stdout, /\$ ktx admin runtime start --feature local-embeddings/)
@@ -95,7 +95,7 @@ describe('local-embeddings (opt-in)', () => {
 
   it('a wrong embedding size fails embeddings-compute', async () => {
     const run = await smoke({ faults: ['embeddings-wrong-size'] }, { features: 'core,local-embeddings', cache: 'false' })
-    assert.equal(run.outputs['failed-phase'], 'embeddings-compute')
+    assert.equal(run.outputs['failed-phase'], 'embeddings-compute', explain(run))
     assert.match(
       run.main.stdout,
       /::error::Phase embeddings-compute failed: POST http:\/\/127\.0\.0\.1:\d+\/embeddings\/compute with \{"text"\}: "embedding": expected 384 numbers, got 383/
@@ -106,7 +106,7 @@ describe('local-embeddings (opt-in)', () => {
 
   it('the runtime generation has no explicit install: a clear failure', async () => {
     const run = await smoke({ generation: 'runtime' }, { features: 'core,local-embeddings', cache: 'false' })
-    assert.equal(run.outputs['failed-phase'], 'embeddings-install')
+    assert.equal(run.outputs['failed-phase'], 'embeddings-install', explain(run))
     assert.match(
       run.main.stdout,
       /local-embeddings needs an explicit runtime install, which the runtime generation \(runtime \(ktx runtime …, pre-0\.4\)\) does not have; drop it from features/
@@ -118,7 +118,7 @@ describe('local-embeddings (opt-in)', () => {
 describe('download caches and uv', () => {
   it('cache: true without the cache service warns once and still points npm and uv at the owned dirs', async () => {
     const run = await smoke({}, { cache: 'true', daemon: 'false' })
-    assert.equal(run.outputs.result, 'passed')
+    assert.equal(run.outputs.result, 'passed', explain(run))
     assert.equal(run.outputs['cache-hit'], 'false')
     assert.equal(run.outputs['cache-key'], '')
     assert.equal([...run.main.stdout.matchAll(/::warning::cache: the cache service is not available here/g)].length, 1)
@@ -138,19 +138,19 @@ describe('download caches and uv', () => {
 
   it('uv-binary makes an offline 0.12 install work: placed at the managed uv path', async () => {
     const run = await smoke({ faults: ['install-offline'] }, { 'uv-binary': fakeUv(), daemon: 'false', cache: 'false' })
-    assert.equal(run.outputs.result, 'passed', run.main.stdout.slice(-3000))
+    assert.equal(run.outputs.result, 'passed', explain(run))
     assert.match(run.main.stdout, /uv-binary: \S+\/uv placed at \S+\/runtime-root\/uv\/0\.11\.21\/uv \(where ktx 0\.12\.0 keeps the uv it would download\)/)
   })
 
   it("uv-binary follows the managed uv path ktx's status names, for a release that pins a newer uv", async () => {
     const run = await smoke({ faults: ['install-offline', 'newer-uv'] }, { 'uv-binary': fakeUv(), daemon: 'false', cache: 'false', installs: 'project' })
-    assert.equal(run.outputs.result, 'passed', run.main.stdout.slice(-3000))
+    assert.equal(run.outputs.result, 'passed', explain(run))
     assert.match(run.main.stdout, /uv-binary: \S+\/uv placed at \S+\/runtime-root\/uv\/0\.12\.3\/uv, where ktx's status says it looks/)
   })
 
   it('uv-binary for a release before 0.12 goes first on PATH', async () => {
     const run = await smoke({ version: '0.10.3' }, { 'uv-binary': fakeUv(), daemon: 'false', cache: 'false' }, { pathNode: 22 })
-    assert.equal(run.outputs.result, 'passed', run.main.stdout.slice(-3000))
+    assert.equal(run.outputs.result, 'passed', explain(run))
     assert.match(run.main.stdout, /uv-binary: \S+ placed at \S+\/bin\/uv \(first on PATH, where releases before 0\.12 look\)/)
   })
 

@@ -25,10 +25,34 @@ export function assertCleanedUp(run: ActionRun): void {
   assert.deepEqual(sandboxesIn(run.runnerTemp), [], 'the sandbox was not removed')
 }
 
+/** Most of a phase's log group a failed assertion shows. */
+const SHOWN = 6000
+
+/**
+ * What a failed assertion on a run shows: the verdict and, for a phase that stopped the run, that
+ * phase's log group (its commands and the CLI's output) and the error annotations; otherwise the
+ * log's tail. Passed as the message of the assertions on result and failed-phase.
+ */
+export function explain(run: ActionRun): string {
+  const phase = run.outputs['failed-phase'] ?? ''
+  const log = run.main.stdout
+  const head = `result: ${run.outputs.result ?? '(none)'}, failed-phase: ${phase || '(none)'}, main exit code: ${run.main.code}`
+  const start = phase ? log.lastIndexOf(`::group::${phase}: `) : -1
+  const errors = log
+    .split('\n')
+    .filter(line => line.startsWith('::error::'))
+    .join('\n')
+  if (start < 0) return `${head}\n--- end of the main step's log ---\n${log.slice(-SHOWN)}\n--- stderr ---\n${run.main.stderr.slice(-2000)}`
+  const end = log.indexOf('::endgroup::', start)
+  const group = log.slice(start, end < 0 ? undefined : end + '::endgroup::'.length)
+  const shown = group.length > SHOWN ? `…${group.slice(-SHOWN)}` : group
+  return `${head}\n--- log of phase ${phase} ---\n${shown}\n--- annotations ---\n${errors}`
+}
+
 export function assertPassed(run: ActionRun, generation: string): void {
-  assert.equal(run.main.code, 0, run.main.stdout.slice(-4000))
-  assert.equal(run.outputs.result, 'passed')
-  assert.equal(run.outputs['failed-phase'], '')
+  assert.equal(run.main.code, 0, explain(run))
+  assert.equal(run.outputs.result, 'passed', explain(run))
+  assert.equal(run.outputs['failed-phase'], '', explain(run))
   assert.equal(run.outputs['ktx-version'], '0.12.0')
   assert.equal(run.outputs['cli-generation'], generation)
   assert.equal(run.outputs['runtime-status-before'], 'missing')
@@ -65,12 +89,12 @@ export function assertErrored(run: ActionRun, phase: string, message: RegExp): v
 }
 
 function assertStopped(run: ActionRun, verdict: 'failed' | 'error', phase: string, message: RegExp): void {
-  assert.equal(run.outputs.result, verdict, run.main.stdout.slice(-3000))
-  assert.equal(run.outputs['failed-phase'], phase)
+  assert.equal(run.outputs.result, verdict, explain(run))
+  assert.equal(run.outputs['failed-phase'], phase, explain(run))
   assert.match(run.main.stdout, message)
   // The annotation leads with the CLI's own reason when a command failed, then names the phase.
   assert.match(run.main.stdout, new RegExp(`::error::(?:[^\\n]*?%0A)?Phase ${phase} ${verdict === 'failed' ? 'failed' : 'could not run'}`))
-  assert.equal(run.main.code, 1)
+  assert.equal(run.main.code, 1, explain(run))
   assert.match(
     run.summary,
     verdict === 'failed' ? new RegExp(`^## ktx smoke: ❌ .*failed in \`${phase}\``) : new RegExp(`^## ktx smoke: ⚠️ .*error in \`${phase}\``)

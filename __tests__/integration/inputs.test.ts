@@ -9,7 +9,7 @@ import { c as createTar } from 'tar'
 import { packFixture } from '../../scripts/lib/fixture.js'
 import { CACHE } from '../../scripts/lib/paths.js'
 import { runAction, type ActionRun, type RunOptions } from '../../scripts/lib/runner.js'
-import { assertPassed, checkNoStrayProcesses, sandboxesIn } from './helpers.js'
+import { assertPassed, checkNoStrayProcesses, explain, sandboxesIn } from './helpers.js'
 
 checkNoStrayProcesses()
 
@@ -18,12 +18,12 @@ function assertRejected(run: ActionRun, message: RegExp, failedPhase = ''): void
   assert.equal(run.main.code, 1, run.main.stdout)
   assert.match(run.main.stdout, message)
   assert.match(run.main.stdout, /::error::/)
-  assert.equal(run.outputs.result, 'error')
+  assert.equal(run.outputs.result, 'error', explain(run))
   if (failedPhase) {
     assert.match(run.summary, new RegExp(`⚠️ error in \`${failedPhase}\``))
     assert.match(readFileSync(run.outputs['junit-report'], 'utf8'), new RegExp(`<error message="Phase ${failedPhase} could not run: [^"]*" type="smoke-error"`))
   }
-  assert.equal(run.outputs['failed-phase'], failedPhase)
+  assert.equal(run.outputs['failed-phase'], failedPhase, explain(run))
   assert.deepEqual(sandboxesIn(run.runnerTemp), [], 'a sandbox was created for a bad input')
   assert.doesNotMatch(run.main.stdout, /\$ (npm|pnpm) install/, 'something was installed')
   assert.equal(run.post?.code, 0, run.post?.stderr)
@@ -143,8 +143,8 @@ describe('the tools on PATH and the runner', () => {
     const file = path.join(mkdtempSync(path.join(CACHE, 'runner-temp-')), 'a-file')
     writeFileSync(file, '')
     const run = await runAction({ inputs: { tarball: packFixture() }, env: { RUNNER_TEMP: path.join(file, 'temp') } })
-    assert.equal(run.outputs.result, 'error')
-    assert.equal(run.outputs['failed-phase'], 'install')
+    assert.equal(run.outputs.result, 'error', explain(run))
+    assert.equal(run.outputs['failed-phase'], 'install', explain(run))
     assert.match(
       run.main.stdout,
       /::error::Phase install could not run: Cannot create the sandbox in RUNNER_TEMP \(\S+a-file\/temp\): ENOTDIR[^\n]*It must be a writable directory\./

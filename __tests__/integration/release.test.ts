@@ -11,13 +11,13 @@ import { CACHE } from '../../scripts/lib/paths.js'
 import { startRegistry } from '../../scripts/lib/registry.js'
 import { runAction, type ActionRun } from '../../scripts/lib/runner.js'
 import { CORE_PHASES, modePhases } from '../../src/engine/context.js'
-import { assertCleanedUp, assertFailed, checkNoStrayProcesses, sandboxesIn, smoke } from './helpers.js'
+import { assertCleanedUp, assertFailed, checkNoStrayProcesses, sandboxesIn, explain, smoke } from './helpers.js'
 
 checkNoStrayProcesses()
 
 /** Passed with exactly these phases, all of them passed, nothing left running. */
 function assertPassedWith(run: ActionRun, phases: string[]): void {
-  assert.equal(run.outputs.result, 'passed', run.main.stdout.slice(-4000))
+  assert.equal(run.outputs.result, 'passed', explain(run))
   const report = JSON.parse(readFileSync(run.outputs.report, 'utf8'))
   assert.deepEqual(
     report.phases.map((p: { name: string; status: string }) => `${p.name}:${p.status}`),
@@ -57,7 +57,7 @@ describe("the release's own sqlite module", () => {
   it('a release without better-sqlite3 gets its warehouse through node:sqlite, and says so', async () => {
     const run = await smoke({ manifest: { dependencies: { commander: '^14.0.0', yaml: '^2.8.0' } } }, { installs: 'project', 'keep-sandbox': 'true' })
     assert.match(run.main.stdout, /sqlite: node:sqlite \(the release ships no better-sqlite3\)/)
-    assert.equal(run.outputs.result, 'passed', run.main.stdout.slice(-3000))
+    assert.equal(run.outputs.result, 'passed', explain(run))
     // Read back with the project's own better-sqlite3: the warehouse of the contract, three orders.
     const [kept] = sandboxesIn(run.runnerTemp)
     const db = new Database(path.join(run.runnerTemp, kept, 'project', 'warehouse.db'), { readonly: true })

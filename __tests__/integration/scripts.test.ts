@@ -10,7 +10,7 @@ import { describe, it } from 'node:test'
 import { packFixture } from '../../scripts/lib/fixture.js'
 import { CACHE, REPO } from '../../scripts/lib/paths.js'
 import { baseEnv, stepPath } from '../../scripts/lib/runner.js'
-import { checkNoStrayProcesses, smoke } from './helpers.js'
+import { checkNoStrayProcesses, explain, smoke } from './helpers.js'
 
 checkNoStrayProcesses()
 
@@ -73,7 +73,7 @@ describe('pack-example', () => {
 describe('assert-stopped', () => {
   it('passes on the report of a run whose second start launched a new daemon', async () => {
     const run = await smoke({ faults: ['reuse-new-daemon'] }, { 'fail-on-error': 'false' }, { skipPost: true })
-    assert.equal(run.outputs['failed-phase'], 'daemon-reuse')
+    assert.equal(run.outputs['failed-phase'], 'daemon-reuse', explain(run))
     const r = script('assert-stopped.ts', run.outputs.report)
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /daemons seen: \d+, \d+; urls: http:\/\/127\.0\.0\.1:\d+, http:\/\/127\.0\.0\.1:\d+/)
