@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test'
 import { libraryEntry } from '../../src/ktx/phases/release.js'
 import { nextWait, notServedYet } from '../../src/ktx/phases/registry.js'
 import type { CommandResult } from '../../src/host/command.js'
-import { cliReason, remedyFor, withoutRepeats } from '../../src/ktx/remedies.js'
+import { cliReason, REPEAT_WINDOW, remedyFor, withoutRepeats } from '../../src/ktx/remedies.js'
 import { wheelProblem } from '../../src/ktx/tarball.js'
 
 const MANIFEST = { version: '0.12.0', wheel: { file: 'kaelio_ktx-0.12.0-py3-none-any.whl', sha256: 'a'.repeat(64), bytes: 10 } }
@@ -92,6 +92,16 @@ describe('the cause, in the CLI’s own words', () => {
       `■  ktx Python runtime install failed: ${offline}`
     ])
     assert.deepEqual(withoutRepeats(['same short', 'same short']), ['same short', 'same short'])
+  })
+
+  it('compares only the last lines, so megabytes of output keep every line before them', () => {
+    const earlier = Array.from({ length: 60_000 }, (_, i) => `uv: downloading cpython-3.13.0 part ${i % 3} of the python-build-standalone mirror`)
+    const last = [`■  ktx Python runtime install failed: ${offline}`, offline]
+    const kept = withoutRepeats([...earlier, ...last])
+    // Before the window nothing is dropped, repeats included; in it the doubled failure is shown once.
+    assert.equal(kept.length, earlier.length + 1 - (REPEAT_WINDOW - 2 - 3))
+    assert.deepEqual(kept.slice(0, earlier.length - REPEAT_WINDOW + 2), earlier.slice(0, earlier.length - REPEAT_WINDOW + 2))
+    assert.deepEqual(kept.slice(-4), [...earlier.slice(-REPEAT_WINDOW + 2, -REPEAT_WINDOW + 5), last[0]])
   })
 
   it('knows a remedy for a uv download, a native build and a registry that does not serve the release yet', () => {

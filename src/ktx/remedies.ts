@@ -25,13 +25,23 @@ export function cliReason(result: CommandResult): string | undefined {
   return text.length > 600 ? `${text.slice(0, 600)}…` : text
 }
 
-/** Lines without those another line already says in full (ktx prints its failure twice: marked, then bare). */
+/** How far back from the end `withoutRepeats` looks: the log shows only the last lines anyway. */
+export const REPEAT_WINDOW = 200
+
+/**
+ * Lines without those another line already says in full (ktx prints its failure twice: marked,
+ * then bare). Only the last REPEAT_WINDOW lines are compared, each with the plain forms of those
+ * kept before it; earlier lines stay as they are, so a command that printed megabytes costs little.
+ */
 export function withoutRepeats(lines: string[]): string[] {
-  const kept: string[] = []
-  for (const line of lines) {
+  const start = Math.max(0, lines.length - REPEAT_WINDOW)
+  const kept = lines.slice(0, start)
+  const seen: string[] = []
+  for (const line of lines.slice(start)) {
     const bare = plainLine(line).trim()
-    if (bare.length >= 20 && kept.some(k => plainLine(k).includes(bare))) continue
+    if (bare.length >= 20 && seen.some(k => k.includes(bare))) continue
     kept.push(line)
+    seen.push(bare)
   }
   return kept
 }
