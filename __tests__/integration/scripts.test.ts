@@ -9,7 +9,8 @@ import path from 'node:path'
 import { describe, it } from 'node:test'
 import { packFixture } from '../../scripts/lib/fixture.js'
 import { CACHE, REPO } from '../../scripts/lib/paths.js'
-import { baseEnv, stepPath } from '../../scripts/lib/runner.js'
+import { baseEnv, processesUnder, stepPath } from '../../scripts/lib/runner.js'
+import { PHASE_NAMES } from '../../src/engine/context.js'
 import { checkNoStrayProcesses, explain, smoke } from './helpers.js'
 
 checkNoStrayProcesses()
@@ -23,6 +24,23 @@ function scratch(): string {
   mkdirSync(CACHE, { recursive: true })
   return mkdtempSync(path.join(CACHE, 'scripts-'))
 }
+
+describe('npm run local-action', () => {
+  it('runs the source under @github/local-action: every phase passes, then the post step cleans up', () => {
+    const r = script('local-action.ts', packFixture({}), '--package-manager', 'npm')
+    assert.equal(r.code, 0, `${r.stdout.slice(-4000)}\n${r.stderr.slice(-2000)}`)
+    // local-action's own banners around the main and post steps' run().
+    assert.match(r.stdout, /Running Action[\s\S]*Running Post Step[\s\S]*Action Outputs/)
+    for (const name of PHASE_NAMES) assert.match(r.stdout, new RegExp(`✓ ${name} passed`))
+    assert.match(r.stdout, /::set-output name=result::passed/)
+    assert.match(r.stdout, /Running Post Step[\s\S]*removed the sandbox /)
+    assert.match(r.stdout, /\nresult: passed\n$/)
+    const job = path.dirname(r.stdout.match(/dotenv file: (\S+)\)/)![1])
+    assert.deepEqual(processesUnder(job), [])
+    // The job summary went to the dotenv file's GITHUB_STEP_SUMMARY.
+    assert.match(readFileSync(path.join(job, 'summary.md'), 'utf8'), /## ktx smoke: ✅ passed/)
+  })
+})
 
 describe('validate-actions', () => {
   it("accepts the repo's action.yml and workflows", () => {

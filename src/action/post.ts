@@ -44,3 +44,6 @@ export async function cleanup(cache: CacheClient = actionsCacheClient): Promise<
   if (lines.length === 0) core.info('no process of the run was left running')
   disposeSandbox(root, runId, core.getState(STATE.keepSandbox) === 'true', actionSay)
 }
+
+/** The post step under the name local runners call (`@github/local-action … --post src/action/post.ts`). */
+export const run = (): Promise<void> => cleanup()
