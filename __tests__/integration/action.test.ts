@@ -4,16 +4,15 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { packFixture, packReport, type FixtureOptions } from '../../scripts/lib/fixture.js'
-import { CACHE } from '../../scripts/lib/paths.js'
-import { runAction } from '../../scripts/lib/runner.js'
-import { assertCleanedUp, assertFailed, assertPassed, checkNoStrayProcesses, explain, smoke } from './helpers.js'
+import { runAction, scratch } from '../../scripts/lib/runner.js'
+import { assertCleanedUp, assertFailed, assertPassed, housekeeping, explain, smoke } from './helpers.js'
 
-checkNoStrayProcesses()
+housekeeping()
 
 describe('happy paths', () => {
   it('the integrity outputs are those of the exact file, as npm pack --json reports them', async () => {
@@ -176,7 +175,7 @@ describe('broken releases, each caught at its phase with the CLI quoted', () => 
   }
 
   it('a runtime written under ~/.ktx/runtime despite KTX_RUNTIME_ROOT → the phase that wrote it, lazy-install', async () => {
-    const home = mkdtempSync(path.join(CACHE, 'home-'))
+    const home = scratch('home-')
     const npmrc = path.join(os.homedir(), '.npmrc')
     const env: Record<string, string> = { HOME: home, ...(existsSync(npmrc) ? { NPM_CONFIG_USERCONFIG: npmrc } : {}) }
     const run = await smoke({ faults: ['default-root'] }, {}, { env })

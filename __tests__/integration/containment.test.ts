@@ -2,15 +2,14 @@
 // entries: the runner's secrets, processes left behind in sessions of their own, a host without
 // ps, a daemon on every address, writes under HOME.
 import assert from 'node:assert/strict'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import { CACHE } from '../../scripts/lib/paths.js'
-import { pathWithout, stepPath } from '../../scripts/lib/runner.js'
+import { pathWithout, stepPath, scratch } from '../../scripts/lib/runner.js'
 import { isProcessGone } from '../../src/host/command.js'
-import { assertCleanedUp, assertFailed, assertPassed, checkNoStrayProcesses, killMainWhen, smoke } from './helpers.js'
+import { assertCleanedUp, assertFailed, assertPassed, housekeeping, killMainWhen, smoke } from './helpers.js'
 
-checkNoStrayProcesses()
+housekeeping()
 
 /** The runner's secrets and the step's inputs, as a release workflow with `id-token: write` has them. */
 const SECRETS = {
@@ -32,7 +31,7 @@ interface Dump {
 describe('the sealed environment of the code under test', () => {
   for (const manager of ['npm', 'pnpm']) {
     it(`no secret and no input reaches the install scripts, ktx or the daemon; env-passthrough does, and is logged (${manager})`, async () => {
-      const dumps = mkdtempSync(path.join(CACHE, 'env-dumps-'))
+      const dumps = scratch('env-dumps-')
       const scripts = { preinstall: 'node lib/lifecycle.js preinstall', postinstall: 'node lib/lifecycle.js postinstall' }
       const run = await smoke(
         { manifest: { scripts } },

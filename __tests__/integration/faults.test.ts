@@ -3,18 +3,18 @@
 // GITHUB_* files that cannot be written.
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
 import { packFixture } from '../../scripts/lib/fixture.js'
 import { CACHE, REPO } from '../../scripts/lib/paths.js'
-import { runAction, type RunOptions } from '../../scripts/lib/runner.js'
+import { runAction, type RunOptions, scratch } from '../../scripts/lib/runner.js'
 import { isProcessGone } from '../../src/host/command.js'
 import { MARKER_FILE } from '../../src/host/sandbox.js'
 import { PHASE_NAMES } from '../../src/engine/context.js'
-import { assertCleanedUp, assertFailed, assertPassed, checkNoStrayProcesses, killMainWhen, sandboxesIn, explain, smoke } from './helpers.js'
+import { assertCleanedUp, assertFailed, assertPassed, housekeeping, killMainWhen, sandboxesIn, explain, smoke } from './helpers.js'
 
-checkNoStrayProcesses()
+housekeeping()
 
 /** A long-running process whose command line names `dir`, standing for something of the user's. */
 function bystander(dir: string): ChildProcess {
@@ -99,8 +99,7 @@ describe('the post step on its own', () => {
   })
 
   it("a saved path outside the temp dir: the user's directory and processes are left alone", async () => {
-    mkdirSync(CACHE, { recursive: true })
-    const users = mkdtempSync(path.join(CACHE, 'users-project-'))
+    const users = scratch('users-project-')
     writeFileSync(path.join(users, 'precious.txt'), 'keep me\n')
     writeFileSync(path.join(users, MARKER_FILE), JSON.stringify({ tag: 'ktx-smoke-action sandbox', runId: 'r1' }))
     const theirs = bystander(users)
@@ -180,7 +179,7 @@ describe('the sandbox and the runner', () => {
 
   for (const manager of ['npm', 'pnpm']) {
     it(`spaces and non-ASCII letters in the tarball path and RUNNER_TEMP (${manager})`, async () => {
-      const parent = path.join(CACHE, 'runs with spaces ü')
+      const parent = path.join(scratch('spaces-'), 'runs with spaces ü')
       const dir = path.join(parent, 'my artifacts é')
       mkdirSync(dir, { recursive: true })
       const tarball = path.join(dir, 'kaelio ktx ø.tgz')
@@ -210,8 +209,7 @@ describe('the sandbox and the runner', () => {
 
 describe('GITHUB_* files that cannot be written', () => {
   function brokenFiles(): RunOptions['files'] {
-    mkdirSync(CACHE, { recursive: true })
-    const dir = mkdtempSync(path.join(CACHE, 'unwritable-'))
+    const dir = scratch('unwritable-')
     mkdirSync(path.join(dir, 'summary-is-a-directory'))
     return { GITHUB_STEP_SUMMARY: path.join(dir, 'summary-is-a-directory'), GITHUB_OUTPUT: path.join(dir, 'missing', 'output') }
   }
@@ -234,7 +232,7 @@ describe('GITHUB_* files that cannot be written', () => {
   })
 
   it('an unwritable GITHUB_STATE: main stops and removes everything itself', async () => {
-    const dir = mkdtempSync(path.join(CACHE, 'unwritable-'))
+    const dir = scratch('unwritable-')
     const run = await smoke({}, {}, { files: { GITHUB_STATE: path.join(dir, 'missing', 'state') } })
     assert.equal(run.outputs.result, 'passed', explain(run))
     assert.match(run.main.stdout, /::warning::Could not save state for the post step .*; the main step cleans up itself\./)

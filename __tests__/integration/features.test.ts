@@ -1,23 +1,22 @@
 // Issue-4 features through the bundled action: the JUnit report, quiet logs, extra commands, the
 // owned download caches, and a uv binary for runners that cannot download one.
 import assert from 'node:assert/strict'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { before, describe, it } from 'node:test'
 import { spawn, spawnSync } from 'node:child_process'
 import { buildCli, nodeBinary } from '../../scripts/lib/node.js'
 import { packFixture } from '../../scripts/lib/fixture.js'
 import { CACHE } from '../../scripts/lib/paths.js'
-import { baseEnv, processesUnder, stepPath } from '../../scripts/lib/runner.js'
+import { baseEnv, processesUnder, stepPath, scratch } from '../../scripts/lib/runner.js'
 import { PHASE_NAMES } from '../../src/engine/context.js'
-import { assertCleanedUp, assertErrored, assertPassed, checkNoStrayProcesses, explain, smoke } from './helpers.js'
+import { assertCleanedUp, assertErrored, assertPassed, housekeeping, explain, smoke } from './helpers.js'
 
-checkNoStrayProcesses()
+housekeeping()
 
 /** A stand-in uv for the air-gapped hook: `uv --version` answers like uv 0.11.21. */
 function fakeUv(): string {
-  mkdirSync(CACHE, { recursive: true })
-  const file = path.join(mkdtempSync(path.join(CACHE, 'uv-')), 'uv')
+  const file = path.join(scratch('uv-'), 'uv')
   writeFileSync(file, '#!/bin/sh\necho "uv 0.11.21 (fixture)"\n')
   chmodSync(file, 0o755)
   return file
@@ -174,8 +173,7 @@ describe('ktx-smoke, the local runner', () => {
     return ktxSmokeWith({}, ...args)
   }
   function ktxSmokeWith(extraEnv: NodeJS.ProcessEnv, ...args: string[]): { code: number | null; stdout: string; stderr: string; temp: string } {
-    mkdirSync(CACHE, { recursive: true })
-    const temp = mkdtempSync(path.join(CACHE, 'local-'))
+    const temp = scratch('local-')
     // Plain text to match, whatever CI or FORCE_COLOR would ask of picocolors.
     const env: NodeJS.ProcessEnv = { ...baseEnv(), PATH: stepPath(24, true), TMPDIR: temp, NO_COLOR: '1', FORCE_COLOR: undefined, ...extraEnv }
     const r = spawnSync(nodeBinary(24), [cli, ...args], { cwd: temp, env, encoding: 'utf8' })
@@ -246,8 +244,7 @@ describe('ktx-smoke, the local runner', () => {
 
   it('a plain log gets a heartbeat while a phase runs; Ctrl-C (SIGINT) is exit 130 naming the phase', async () => {
     const tarball = packFixture({ faults: ['hang-install'] })
-    mkdirSync(CACHE, { recursive: true })
-    const temp = mkdtempSync(path.join(CACHE, 'local-'))
+    const temp = scratch('local-')
     const env: NodeJS.ProcessEnv = {
       ...baseEnv(),
       PATH: stepPath(24, true),

@@ -2,19 +2,21 @@
 // against the wrong thing. These run it directly, installed from its packed tarball.
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs'
+import { writeFileSync, existsSync } from 'node:fs'
 import path from 'node:path'
 import { before, describe, it } from 'node:test'
 import { packFixture } from '../../scripts/lib/fixture.js'
 import { nodeBinary } from '../../scripts/lib/node.js'
 import { isProcessGone, waitFor } from '../../src/host/command.js'
-import { CACHE } from '../../scripts/lib/paths.js'
+import { scratch } from '../../scripts/lib/runner.js'
+import { housekeeping } from './helpers.js'
+
+housekeeping()
 
 const node24 = nodeBinary(24)
 
 function install(generation: 'admin' | 'runtime'): string {
-  mkdirSync(CACHE, { recursive: true })
-  const dir = mkdtempSync(path.join(CACHE, `fixture-${generation}-`))
+  const dir = scratch(`fixture-${generation}-`)
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'p', private: true }))
   const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', packFixture({ generation })], {
     cwd: dir,

@@ -1,9 +1,9 @@
 // Shared by the integration tests: run the committed dist/ bundles the way a runner does and
 // judge what they left behind.
 import assert from 'node:assert/strict'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
-import { afterEach } from 'node:test'
+import { after, afterEach } from 'node:test'
 import { packFixture, type FixtureOptions } from '../../scripts/lib/fixture.js'
 import { processesUnder, RUNS, runAction, type ActionRun, type RunOptions } from '../../scripts/lib/runner.js'
 import { MARKER_FILE } from '../../src/host/sandbox.js'
@@ -111,11 +111,15 @@ function assertStopped(run: ActionRun, verdict: 'failed' | 'error', phase: strin
   assertCleanedUp(run)
 }
 
-/** After every test: nothing any run started is still running (the test files run one at a time). */
-export function checkNoStrayProcesses(): void {
+/**
+ * After every test: nothing any run started is still running. After the file: its folder of runs
+ * and scratch files (RUNS) is removed; a failed assertion has shown the log it needs by then.
+ */
+export function housekeeping(): void {
   afterEach(() => {
     assert.deepEqual(processesUnder(RUNS), [], 'a process started by the test is still running')
   })
+  after(() => rmSync(RUNS, { recursive: true, force: true }))
 }
 
 /** Options that send `signal` to the main step once its log matches `marker`; `sent()` says whether it did, `sentAt()` when. */

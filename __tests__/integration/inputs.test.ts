@@ -1,17 +1,16 @@
 // Bad input through the bundled action: a clear error naming the input and what would be valid,
 // before anything is installed; no sandbox, no process, and a post step with nothing to do.
 import assert from 'node:assert/strict'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { before, describe, it } from 'node:test'
 import { gzipSync } from 'node:zlib'
 import { c as createTar } from 'tar'
 import { packFixture } from '../../scripts/lib/fixture.js'
-import { CACHE } from '../../scripts/lib/paths.js'
-import { runAction, type ActionRun, type RunOptions } from '../../scripts/lib/runner.js'
-import { assertPassed, checkNoStrayProcesses, explain, sandboxesIn } from './helpers.js'
+import { runAction, type ActionRun, type RunOptions, scratch } from '../../scripts/lib/runner.js'
+import { assertPassed, housekeeping, explain, sandboxesIn } from './helpers.js'
 
-checkNoStrayProcesses()
+housekeeping()
 
 /** Main stopped with `message` as its error and result=error (the caller's fault), before any sandbox existed; post had nothing to do. */
 function assertRejected(run: ActionRun, message: RegExp, failedPhase = ''): void {
@@ -88,8 +87,7 @@ describe('invalid inputs', () => {
 describe('tarballs that are not a ktx npm tarball', () => {
   let dir = ''
   before(async () => {
-    mkdirSync(CACHE, { recursive: true })
-    dir = mkdtempSync(path.join(CACHE, 'bad-tarballs-'))
+    dir = scratch('bad-tarballs-')
     mkdirSync(path.join(dir, 'a-directory.tgz'))
     writeFileSync(path.join(dir, 'empty.tgz'), '')
     writeFileSync(path.join(dir, 'text.tgz'), 'not a tarball\n')
@@ -140,7 +138,7 @@ describe('tarballs that are not a ktx npm tarball', () => {
 
 describe('the tools on PATH and the runner', () => {
   it('a RUNNER_TEMP that cannot hold the sandbox: an error of the runner, not a failed release', async () => {
-    const file = path.join(mkdtempSync(path.join(CACHE, 'runner-temp-')), 'a-file')
+    const file = path.join(scratch('runner-temp-'), 'a-file')
     writeFileSync(file, '')
     const run = await runAction({ inputs: { tarball: packFixture() }, env: { RUNNER_TEMP: path.join(file, 'temp') } })
     assert.equal(run.outputs.result, 'error', explain(run))

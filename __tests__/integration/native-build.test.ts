@@ -13,7 +13,9 @@ import { nativeBuildEnv } from '../../scripts/lib/node.js'
 import { betterSqlite3Prebuild, seedNpmCache } from '../../scripts/lib/prebuild.js'
 import { CACHE } from '../../scripts/lib/paths.js'
 import { runAction } from '../../scripts/lib/runner.js'
-import { explain } from './helpers.js'
+import { explain, housekeeping } from './helpers.js'
+
+housekeeping()
 
 describe('a release that depends on better-sqlite3 12, like ktx 0.12', () => {
   const tarball = (): string => packFixture(EXAMPLE)

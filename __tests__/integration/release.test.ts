@@ -3,17 +3,16 @@
 // library entry, the help commands, and a headline that leads with the CLI's own reason.
 import assert from 'node:assert/strict'
 import Database from 'better-sqlite3'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { packFixture, packReport } from '../../scripts/lib/fixture.js'
-import { CACHE } from '../../scripts/lib/paths.js'
 import { startRegistry } from '../../scripts/lib/registry.js'
-import { runAction, type ActionRun } from '../../scripts/lib/runner.js'
+import { runAction, type ActionRun, scratch } from '../../scripts/lib/runner.js'
 import { CORE_PHASES, modePhases } from '../../src/engine/context.js'
-import { assertCleanedUp, assertFailed, checkNoStrayProcesses, sandboxesIn, explain, smoke } from './helpers.js'
+import { assertCleanedUp, assertFailed, housekeeping, sandboxesIn, explain, smoke } from './helpers.js'
 
-checkNoStrayProcesses()
+housekeeping()
 
 /** Passed with exactly these phases, all of them passed, nothing left running. */
 function assertPassedWith(run: ActionRun, phases: string[]): void {
@@ -73,7 +72,7 @@ describe("the release's own sqlite module", () => {
 
 describe('a published release, from the registry', () => {
   it('retries while the registry answers E404, then smokes the file it serves, in every mode', async () => {
-    const dir = mkdtempSync(path.join(CACHE, 'registry-'))
+    const dir = scratch('registry-')
     const tarball = packFixture()
     const registry = await startRegistry(tarball, { notFoundFirst: 2, dir })
     try {
@@ -95,7 +94,7 @@ describe('a published release, from the registry', () => {
   })
 
   it('a release the registry never serves within registry-wait fails package, naming the input', async () => {
-    const dir = mkdtempSync(path.join(CACHE, 'registry-'))
+    const dir = scratch('registry-')
     const registry = await startRegistry(packFixture(), { notFoundFirst: 1000, dir })
     try {
       const run = await runAction({ inputs: { package: '@kaelio/ktx@0.12.0', 'registry-wait': '2' }, env: { NPM_CONFIG_USERCONFIG: registry.npmrc } })

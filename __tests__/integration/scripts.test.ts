@@ -2,27 +2,22 @@
 // example packer, and the no-daemon-left check the runner matrix uses.
 import assert from 'node:assert/strict'
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { packFixture } from '../../scripts/lib/fixture.js'
 import { CACHE, REPO } from '../../scripts/lib/paths.js'
-import { baseEnv, processesUnder, stepPath } from '../../scripts/lib/runner.js'
+import { baseEnv, processesUnder, stepPath, scratch } from '../../scripts/lib/runner.js'
 import { PHASE_NAMES } from '../../src/engine/context.js'
-import { checkNoStrayProcesses, explain, smoke } from './helpers.js'
+import { housekeeping, explain, smoke } from './helpers.js'
 
-checkNoStrayProcesses()
+housekeeping()
 
 function script(name: string, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO, 'scripts', name), ...args], { cwd: REPO, encoding: 'utf8' })
   return { code: r.status, stdout: r.stdout, stderr: r.stderr }
-}
-
-function scratch(): string {
-  mkdirSync(CACHE, { recursive: true })
-  return mkdtempSync(path.join(CACHE, 'scripts-'))
 }
 
 describe('npm run local-action', () => {
@@ -50,7 +45,7 @@ describe('validate-actions', () => {
   })
 
   it('rejects a misspelt key, an unknown runtime, an undeclared input or output, and a broken needs', () => {
-    const dir = scratch()
+    const dir = scratch('scripts-')
     const action = readFileSync(path.join(REPO, 'action.yml'), 'utf8').replace('post-if:', 'post_if:').replace('using: node24', 'using: node26')
     const workflow = readFileSync(path.join(REPO, '.github', 'workflows', 'test.yml'), 'utf8')
       .replace('expected-version: 0.12.0', 'expected_version: 0.12.0')
@@ -74,7 +69,7 @@ describe('validate-actions', () => {
 
 describe('pack-example', () => {
   it('packs the example tarball, prints its path and sets the step output', () => {
-    const output = path.join(scratch(), 'github-output')
+    const output = path.join(scratch('scripts-'), 'github-output')
     writeFileSync(output, '')
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/pack-example.ts', '--generation', 'runtime'], {
       cwd: REPO,
@@ -104,7 +99,7 @@ describe('assert-stopped', () => {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     const daemon = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', CACHE], { stdio: 'ignore' })
     try {
-      const report = path.join(scratch(), 'report.json')
+      const report = path.join(scratch('scripts-'), 'report.json')
       writeFileSync(
         report,
         JSON.stringify({ phases: [{ name: 'daemon-start', commands: [{ stdout: `Started ktx daemon\nurl: ${url}\npid: ${daemon.pid}\n` }] }] })
@@ -137,7 +132,7 @@ describe('release', () => {
   }
 
   it('moves Unreleased under the version, sets package.json, tags vX.Y.Z and moves vX', () => {
-    const repo = path.join(scratch(), 'clone')
+    const repo = path.join(scratch('scripts-'), 'clone')
     execFileSync('git', ['clone', '-q', REPO, repo])
     execFileSync('git', ['checkout', '-q', '-B', 'main'], { cwd: repo })
     const r = release(repo, '1.4.0')
@@ -159,7 +154,7 @@ describe('release', () => {
 
 describe('ktx-smoke as a package', () => {
   it('from a packed copy of this repo: npx ktx-smoke --version and a smoke, npm link, and an old Node refused', () => {
-    const dir = scratch()
+    const dir = scratch('scripts-')
     const env = { ...baseEnv(), PATH: stepPath(24, true), TMPDIR: dir, NO_COLOR: '1', FORCE_COLOR: undefined }
     // npm pack runs prepack, which builds build/cli.
     const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8', env }).trim().split('\n').pop()!

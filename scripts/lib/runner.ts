@@ -130,6 +130,12 @@ const RUN_VARIABLE = 'KTX_SMOKE_RUN='
 /** Where this test process's action runs live: test files may run side by side, each with its own. */
 export const RUNS = path.join(CACHE, `runs-${process.pid}`)
 
+/** A fresh folder for one test's files, inside this test process's RUNS (removed with it after the file). */
+export function scratch(prefix: string): string {
+  mkdirSync(RUNS, { recursive: true })
+  return mkdtempSync(path.join(RUNS, prefix))
+}
+
 /** The run ids of the actions this test process ran (from their GITHUB_STATE). */
 const ownRuns = new Set<string>()
 
