@@ -67,6 +67,24 @@ describe('cancellation and crashes', () => {
     rmSync(path.join(run.runnerTemp, kept), { recursive: true, force: true })
   })
 
+  it('a long phase says it is still running inside its own log group, every heartbeat', async () => {
+    const kill = killMainWhen('SIGTERM', /lazy-install: still running, 2\.\d s\n/)
+    const run = await smoke({ faults: ['hang-install'] }, {}, { ...kill.options, env: { KTX_SMOKE_HEARTBEAT_SECONDS: '1' } })
+    assert.ok(kill.sent(), 'no second heartbeat came')
+    assert.equal(run.outputs.result, 'cancelled', explain(run))
+    const group = run.main.stdout.slice(run.main.stdout.indexOf('::group::lazy-install: '))
+    const inGroup = group.slice(0, group.indexOf('::endgroup::'))
+    assert.match(inGroup, /\nlazy-install: still running, 1\.\d s\n(?:[\s\S]*\n)?lazy-install: still running, 2\.\d s\n/)
+    // Any phase that took over a second said so too, each inside its own group.
+    let open = ''
+    for (const line of run.main.stdout.split('\n')) {
+      open = line.match(/^::group::([\w-]+): /)?.[1] ?? (line === '::endgroup::' ? '' : open)
+      const named = line.match(/^([\w-]+): still running, /)?.[1]
+      if (named) assert.equal(named, open, line)
+    }
+    assertCleanedUp(run)
+  })
+
   it('main killed outright (SIGKILL) while uv hangs: the post step kills the orphaned tree and removes the sandbox', async () => {
     // Killed once uv runs: the fixture says so after uv's exec.
     const kill = killMainWhen('SIGKILL', /waiting for uv/)
