@@ -1,5 +1,5 @@
 // `npm run release -- X.Y.Z`: on a clean main whose dist/ matches src/, moves CHANGELOG's
-// "Unreleased" section to X.Y.Z, sets package.json's version, commits, tags vX.Y.Z and moves the
+// "Unreleased" section to X.Y.Z, sets the version in package.json and package-lock.json, commits, tags vX.Y.Z and moves the
 // major tag vX to it. Pushing stays a deliberate step: the command to run is printed.
 //   --dry-run   say what would happen, change nothing
 //   --no-build  skip rebuilding dist/ (when it was just checked by CI)
@@ -46,10 +46,9 @@ if (dryRun) {
   process.exit(0)
 }
 writeFileSync(changelogFile, changelog.replace(/^## Unreleased\n/m, `## Unreleased\n\n## ${v} (${date})\n`))
-const pkgFile = path.join(cwd, 'package.json')
-const pkg = readFileSync(pkgFile, 'utf8')
-writeFileSync(pkgFile, pkg.replace(/"version": "[^"]+"/, `"version": "${v}"`))
-git('add', 'CHANGELOG.md', 'package.json')
+// package.json and package-lock.json, without npm's own commit and tag.
+execFileSync('npm', ['version', v, '--no-git-tag-version', '--allow-same-version'], { cwd, stdio: 'ignore' })
+git('add', 'CHANGELOG.md', 'package.json', 'package-lock.json')
 git('commit', '-m', `Release ${tag}`)
 git('tag', '-a', tag, '-m', `ktx-smoke-action ${tag}`)
 git('tag', '-f', '-a', major, '-m', `ktx-smoke-action ${major} (${tag})`)

@@ -131,7 +131,7 @@ describe('release', () => {
     return { code: r.status, stdout: r.stdout, stderr: r.stderr }
   }
 
-  it('moves Unreleased under the version, sets package.json, tags vX.Y.Z and moves vX', () => {
+  it('moves Unreleased under the version, sets package.json and its lock, tags vX.Y.Z and moves vX', () => {
     const repo = path.join(scratch('scripts-'), 'clone')
     execFileSync('git', ['clone', '-q', REPO, repo])
     execFileSync('git', ['checkout', '-q', '-B', 'main'], { cwd: repo })
@@ -144,6 +144,9 @@ describe('release', () => {
     assert.equal(git('log', '-1', '--format=%s'), 'Release v1.4.0')
     assert.match(readFileSync(path.join(repo, 'CHANGELOG.md'), 'utf8'), /^## Unreleased\n\n## 1\.4\.0 \(\d{4}-\d\d-\d\d\)\n\n### \w+\n/m)
     assert.equal(JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')).version, '1.4.0')
+    const lock = JSON.parse(readFileSync(path.join(repo, 'package-lock.json'), 'utf8'))
+    assert.deepEqual([lock.version, lock.packages[''].version], ['1.4.0', '1.4.0'])
+    assert.equal(git('status', '--porcelain'), '')
 
     assert.match(release(repo, '1.4.0').stderr, /release: the "## Unreleased" section of CHANGELOG\.md is empty|release: v1\.4\.0 exists already/)
     assert.match(release(repo, '1.5').stderr, /release: give the version to release, like 1\.2\.0 \(got 1\.5\)/)
