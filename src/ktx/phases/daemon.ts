@@ -4,7 +4,7 @@ import { exitsWith, expect, ExpectationError, lineMatches, stderrEmpty, verify, 
 import { describeProcess, runProcesses } from '../../host/containment.js'
 import { fetchHealth, parseDaemonLines, portRefuses, reachableOutside } from '../daemon.js'
 import { isProcessGone, waitFor, type CommandResult } from '../../host/command.js'
-import { shortenPaths, type Phase } from '../../engine/scope.js'
+import { shortenPaths, type Phase, type PhaseScope } from '../../engine/scope.js'
 import type { SmokeContext } from '../../engine/context.js'
 import { STATE } from '../../engine/state.js'
 import { DAEMON_PHASE, generation } from './common.js'
@@ -28,17 +28,26 @@ export function startArgs(ctx: SmokeContext): string[] {
   return ctx.inputs.features.includes('local-embeddings') && g.startFeature ? [...g.start, ...g.startFeature('local-embeddings')] : g.start
 }
 
+/**
+ * Runs `start` and checks its lines: "Started …" for a first start, "Using existing …" for a
+ * second. The pid it reports goes to `record` before anything is checked, so that whatever
+ * happens next the daemon is stopped at the end.
+ */
+async function start(ctx: SmokeContext, s: PhaseScope, expected: 'started' | 'reused', record: (pid: number) => unknown) {
+  const r = await s.ktx(startArgs(ctx), [])
+  const info = parseDaemonLines(r.stdout)
+  if (info.pid) record(info.pid)
+  const g = generation(ctx)
+  verify(r, daemonLines(g.messages[expected], expected === 'started' ? 'Started … daemon' : 'Using existing … daemon'))
+  return { r, info }
+}
+
 export const DAEMON_START: Phase = {
   name: 'daemon-start',
   title: 'The daemon starts and answers /health',
   ...DAEMON_PHASE,
   async run(ctx, s) {
-    const g = generation(ctx)
-    const r = await s.ktx(startArgs(ctx), [])
-    const info = parseDaemonLines(r.stdout)
-    // Recorded before anything is checked: the post step must stop it whatever happens next.
-    if (info.pid) ctx.saveState(STATE.daemonPid, String(info.pid))
-    verify(r, daemonLines(g.messages.started, 'Started … daemon'))
+    const { r, info } = await start(ctx, s, 'started', pid => ctx.saveState(STATE.daemonPid, String(pid)))
     const { url, pid } = info as { url: string; pid: number }
     ctx.facts.daemon = { url, pid, statePath: info.state }
     const missing = ctx.inputs.features.filter(f => !(info.features ?? []).includes(f))
@@ -70,12 +79,8 @@ export const DAEMON_REUSE: Phase = {
   title: 'A second start reuses the running daemon',
   ...DAEMON_PHASE,
   async run(ctx, s) {
-    const g = generation(ctx)
     const first = ctx.facts.daemon!
-    const r = await s.ktx(startArgs(ctx), [])
-    const info = parseDaemonLines(r.stdout)
-    if (info.pid && info.pid !== first.pid) ctx.saveState(STATE.secondDaemonPid, String(info.pid))
-    verify(r, daemonLines(g.messages.reused, 'Using existing … daemon'))
+    const { r, info } = await start(ctx, s, 'reused', pid => pid !== first.pid && ctx.saveState(STATE.secondDaemonPid, String(pid)))
     expect(info.pid === first.pid, `the second start reports pid ${info.pid}, the first ${first.pid}: a new daemon was launched`, r)
     expect(info.url === first.url, `the second start reports ${info.url}, the first ${first.url}`, r)
   }
