@@ -8,6 +8,7 @@ import { reportOf } from '../../src/engine/report.js'
 import { SUMMARY_LIMIT, summaryMarkdown } from '../../src/action/summary.js'
 import { parseInputs } from '../../src/engine/inputs.js'
 import { failureMessage } from '../../src/engine/runner.js'
+import { ktxAdvice } from '../../src/ktx/remedies.js'
 import { PHASE_NAMES, type PhaseResult, type SmokeResult } from '../../src/engine/context.js'
 
 function smoke(failAt?: (typeof PHASE_NAMES)[number], message = 'Phase x failed: boom'): SmokeResult {
@@ -146,15 +147,21 @@ describe('report and messages', () => {
   })
 
   it('a failure message names phase, problem, command, exit code and output tails', () => {
-    const message = failureMessage('lazy-install', 'expected exit code 0, but it exited with 1', {
-      display: 'ktx sl query --yes',
-      exitCode: 1,
-      signal: null,
-      stdout: '',
-      stderr: '◐  Installing ktx Python runtime (core) with uv...\n■  ktx Python runtime install failed: no uv',
-      durationMs: 10,
-      timedOut: false
-    })
+    const message = failureMessage(
+      'lazy-install',
+      'expected exit code 0, but it exited with 1',
+      {
+        display: 'ktx sl query --yes',
+        exitCode: 1,
+        signal: null,
+        stdout: '',
+        stderr: '◐  Installing ktx Python runtime (core) with uv...\n■  ktx Python runtime install failed: no uv',
+        durationMs: 10,
+        timedOut: false
+      },
+      'failed',
+      ktxAdvice()
+    )
     assert.equal(
       message,
       [
@@ -173,15 +180,21 @@ describe('report and messages', () => {
 
   it('a failure message keeps the head and tail of a megabyte line', () => {
     const line = `start ${'z'.repeat(1024 * 1024)} the CLI's last words`
-    const message = failureMessage('runtime-checks', 'runtime check(s) failed', {
-      display: 'ktx admin runtime status',
-      exitCode: 0,
-      signal: null,
-      stdout: line,
-      stderr: '',
-      durationMs: 10,
-      timedOut: false
-    })
+    const message = failureMessage(
+      'runtime-checks',
+      'runtime check(s) failed',
+      {
+        display: 'ktx admin runtime status',
+        exitCode: 0,
+        signal: null,
+        stdout: line,
+        stderr: '',
+        durationMs: 10,
+        timedOut: false
+      },
+      'failed',
+      ktxAdvice()
+    )
     assert.ok(message.length < 4000, `the message holds ${message.length} characters`)
     assert.match(message, /start z+\[… \d+ characters …\]z+ the CLI's last words/)
   })

@@ -7,6 +7,7 @@ import { disposeSandbox, stopWhatTheRunStarted } from '../host/cleanup.js'
 import { actionSay } from './log.js'
 import { InputError, parseInputs, type Inputs } from '../engine/inputs.js'
 import { phasesFor } from '../ktx/phases/index.js'
+import { ktxAdvice } from '../ktx/remedies.js'
 import { killActiveCommands } from '../host/command.js'
 import { actionLog } from './log.js'
 import { outputsBeforeAnyPhase, outputsOf } from './outputs.js'
@@ -87,7 +88,7 @@ export async function run(): Promise<number> {
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
 
-  const result: SmokeResult = await runPhases(ctx, phasesFor(inputs))
+  const result: SmokeResult = await runPhases(ctx, phasesFor(inputs), ktxAdvice)
 
   // Nothing the run started outlives the main step, whatever the phases left behind (while the reports are written).
   const root = result.sandbox?.root

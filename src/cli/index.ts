@@ -7,6 +7,7 @@ import path from 'node:path'
 import { disposeSandbox, stopWhatTheRunStarted } from '../host/cleanup.js'
 import { CACHE_MODES, DEFAULTS, GENERATION_CHOICES, HOME_WRITES_MODES, InputError, PACKAGE_MANAGERS, parseInputs, type Inputs } from '../engine/inputs.js'
 import { phasesFor } from '../ktx/phases/index.js'
+import { ktxAdvice } from '../ktx/remedies.js'
 import { killActiveCommands } from '../host/command.js'
 import { formatDuration } from '../engine/format.js'
 import { terminalLog } from './terminal.js'
@@ -162,7 +163,7 @@ async function smoke(tarball: string | undefined, options: Options): Promise<voi
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
 
-  const result = await runPhases(ctx, phasesFor(inputs))
+  const result = await runPhases(ctx, phasesFor(inputs), ktxAdvice)
   log.stop()
   await cleanUp(result.result === 'cancelled' ? 1000 : undefined)
 

@@ -1,7 +1,5 @@
 // The phase runner: runs the phases in order, times them, and turns the first failure, error or
 // cancellation into the run's verdict and a message that leads with the cause.
-import { managedUvPath } from '../ktx/generations.js'
-import { cliReason, remedyFor, withoutRepeats, type RemedyContext } from '../ktx/remedies.js'
 import type { CommandResult } from '../host/command.js'
 import { CancelledError, ExpectationError, SetupError, tailLines } from './checks.js'
 import { heartbeatMs, type PhaseName, type PhaseResult, type PhaseStatus, type SmokeContext, type SmokeResult, type Verdict } from './context.js'
@@ -10,21 +8,35 @@ import { PhaseScope, shortenPaths, type Phase } from './scope.js'
 const VERDICT_WORDS: Record<Exclude<Verdict, 'passed'>, string> = { failed: 'failed', error: 'could not run', cancelled: 'was cancelled' }
 
 /**
- * The message a phase that stopped the run ends with. It leads with the CLI's own reason when a
- * command failed, then the phase and the expectation, a remedy for a known cause, the command, its
- * exit code and the last lines of its output (a message printed twice shown once).
+ * What knowledge of the CLI under test adds to a failure message (ktx's: `ktxAdvice` in
+ * ktx/remedies.ts). Without it the message names the phase, the problem, the command, its exit code
+ * and the last lines of its output.
+ */
+export interface FailureAdvice {
+  /** The CLI's own words for why a command failed; they lead the message. */
+  reason(result: CommandResult): string | undefined
+  /** A remedy for a cause it knows, from the problem and the command's output. */
+  remedy(text: string): string | undefined
+  /** The output lines worth showing (a message the CLI printed twice, once). */
+  shown(lines: string[]): string[]
+}
+
+/**
+ * The message a phase that stopped the run ends with: the CLI's own reason when a command failed,
+ * then the phase and the expectation, a remedy for a known cause, the command, its exit code and
+ * the last lines of its output.
  */
 export function failureMessage(
   phase: PhaseName,
   problem: string,
   result?: CommandResult,
   verdict: Exclude<Verdict, 'passed'> = 'failed',
-  remedy?: RemedyContext
+  advice?: FailureAdvice
 ): string {
-  const reason = result ? cliReason(result) : undefined
+  const reason = result && advice?.reason(result)
   const lines = reason ? [`${result!.display.split(' ')[0]}: ${reason}`] : []
   lines.push(`Phase ${phase} ${VERDICT_WORDS[verdict]}: ${problem}`)
-  const fix = remedy && remedyFor([problem, result?.stderr ?? '', result?.stdout ?? ''].join('\n'), remedy)
+  const fix = advice?.remedy([problem, result?.stderr ?? '', result?.stdout ?? ''].join('\n'))
   if (fix) lines.push(`Remedy: ${fix}`)
   if (result) {
     lines.push(`command: ${result.display}`)
@@ -35,17 +47,12 @@ export function failureMessage(
         : String(result.exitCode)
     lines.push(`exit code: ${exit}`)
     for (const stream of ['stderr', 'stdout'] as const) {
-      const text = withoutRepeats(result[stream].trim().split(/\r?\n/)).join('\n')
+      const all = result[stream].trim().split(/\r?\n/)
+      const text = (advice ? advice.shown(all) : all).join('\n')
       lines.push(text === '' ? `${stream}: (empty)` : `${stream} (last lines):\n${tailLines(text, 20)}`)
     }
   }
   return lines.join('\n')
-}
-
-/** What the remedies need to know of a run. */
-function remedyContext(ctx: SmokeContext): RemedyContext {
-  const managed = ctx.sandbox && ctx.facts.tarball ? managedUvPath(ctx.facts.tarball.version, ctx.sandbox.runtimeRoot) : undefined
-  return { registryWaitSec: ctx.inputs.package ? ctx.inputs.registryWaitSec : undefined, managedUv: managed }
 }
 
 /** Whose fault an exception in a phase is. */
@@ -62,8 +69,11 @@ function problemOf(error: unknown): string {
   return `internal error of ktx-smoke-action (please report it): ${e.stack ?? e.message}`
 }
 
-/** Runs the phases in order; the first failure, error or cancellation stops the run and the rest are skipped. */
-export async function runPhases(ctx: SmokeContext, phases: Phase[], onPhase?: (name: PhaseName) => void): Promise<SmokeResult> {
+/**
+ * Runs the phases in order; the first failure, error or cancellation stops the run and the rest
+ * are skipped. `advice` gives the failure message the CLI's knowledge (the front ends pass ktx's).
+ */
+export async function runPhases(ctx: SmokeContext, phases: Phase[], advice?: (ctx: SmokeContext) => FailureAdvice): Promise<SmokeResult> {
   const started = Date.now()
   const results: PhaseResult[] = []
   let stopped: { phase: PhaseName; verdict: Exclude<Verdict, 'passed'>; message: string } | undefined
@@ -85,7 +95,6 @@ export async function runPhases(ctx: SmokeContext, phases: Phase[], onPhase?: (n
       continue
     }
     ctx.phase = phase.name
-    onPhase?.(phase.name)
     ctx.log.startPhase(phase.name, phase.title)
     const scope = new PhaseScope(ctx)
     const phaseStart = Date.now()
@@ -97,7 +106,7 @@ export async function runPhases(ctx: SmokeContext, phases: Phase[], onPhase?: (n
     } catch (error) {
       status = verdictOf(error)
       const result = error instanceof ExpectationError ? (error.result ?? scope.last) : undefined
-      message = shortenPaths(failureMessage(phase.name, problemOf(error), result, status, remedyContext(ctx)), ctx.sandbox)
+      message = shortenPaths(failureMessage(phase.name, problemOf(error), result, status, advice?.(ctx)), ctx.sandbox)
       stopped = { phase: phase.name, verdict: status, message }
     } finally {
       clearInterval(heartbeat)

@@ -1,6 +1,9 @@
 // The CLI's own reason for a failure, and a remedy for the causes the action knows.
 import { plainLine, withoutColour } from '../engine/checks.js'
+import type { SmokeContext } from '../engine/context.js'
+import type { FailureAdvice } from '../engine/runner.js'
 import type { CommandResult } from '../host/command.js'
+import { managedUvPath } from './generations.js'
 
 /**
  * The CLI's own words for why a command failed: its last `■ …` or `error: …` line on stderr, else
@@ -65,4 +68,17 @@ export function remedyFor(text: string, context: RemedyContext): string | undefi
     return `the registry does not serve this release (yet): raise registry-wait (now ${context.registryWaitSec} s), or check the version and the registry your npm config names.`
   }
   return undefined
+}
+
+/**
+ * ktx's knowledge for the runner's failure messages: its own reason first, a remedy for the causes
+ * the action knows (given what the run knows: the registry-wait input, the managed uv path), and
+ * its doubled failure message shown once.
+ */
+export function ktxAdvice(ctx?: SmokeContext): FailureAdvice {
+  const context: RemedyContext = {
+    registryWaitSec: ctx?.inputs.package ? ctx.inputs.registryWaitSec : undefined,
+    managedUv: ctx?.sandbox && ctx.facts.tarball ? managedUvPath(ctx.facts.tarball.version, ctx.sandbox.runtimeRoot) : undefined
+  }
+  return { reason: cliReason, remedy: text => remedyFor(text, context), shown: withoutRepeats }
 }
