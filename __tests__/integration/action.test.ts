@@ -29,6 +29,9 @@ describe('happy paths', () => {
     const run = await smoke({ generation: 'admin' })
     assertPassed(run, 'admin')
     assert.match(run.main.stdout, /cli-generation: admin .*\(detected\)/)
+    // cache: auto without a cache service (no GitHub here) says so in the log, with no warning.
+    assert.match(run.main.stdout, /\ncache: not used: the cache service is not available here/)
+    assert.doesNotMatch(run.main.stdout, /::warning::/)
   })
 
   it('admin generation with pnpm', async () => {

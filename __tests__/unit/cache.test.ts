@@ -92,6 +92,7 @@ describe('cache: auto, true, false', () => {
     ['auto on pull_request_target', 'auto', { name: 'pull_request_target' }, true, false, /pull_request_target event/],
     ['auto on workflow_run', 'auto', { name: 'workflow_run' }, true, false, /workflow_run event/],
     ['auto without the cache service', 'auto', { name: 'push', ref: 'refs/heads/main' }, false, false, /not available here/],
+    ['true without the cache service', 'true', { name: 'push', ref: 'refs/heads/main' }, false, false, /not available here/],
     ['true on a release', 'true', { name: 'release', ref: 'refs/tags/v0.12.0' }, true, true],
     ['false', 'false', { name: 'push' }, true, false, /cache is false/]
   ]
@@ -100,7 +101,8 @@ describe('cache: auto, true, false', () => {
       const d = await decideCache(mode, event, () => available)
       assert.equal(d.use, use)
       if (reason) assert.match(d.reason, reason)
-      assert.equal(d.warn, !available && mode !== 'false')
+      // Only a cache asked for with true warns when there is no service.
+      assert.equal(d.warn, !available && mode === 'true')
     })
   }
   it('does not ask the cache service when the event already rules the cache out', async () => {
@@ -169,9 +171,9 @@ describe('restore in main, save in post', () => {
     assert.equal(partial?.restoredKey, older)
   })
 
-  it('no service: one warning, the owned dirs are still used, nothing restored', async () => {
+  it('no service with cache: true: one warning, the owned dirs are still used, nothing restored', async () => {
     const cache = fakeCache(false)
-    const { ctx, scope } = await restore(cache)
+    const { ctx, scope } = await restore(cache, { cache: 'true' })
     assert.deepEqual(cache.calls, [])
     assert.equal(ctx.facts.cache?.used, false)
     assert.ok(ctx.cacheDirs)
@@ -179,6 +181,19 @@ describe('restore in main, save in post', () => {
       scope.notes.filter(n => n.startsWith('warning:')),
       ['warning: cache: the cache service is not available here (outside GitHub, or not configured); running without it']
     )
+  })
+
+  it('no service with cache: auto: a note, no warning (auto caches where there is a service)', async () => {
+    const cache = fakeCache(false)
+    const { ctx, scope } = await restore(cache)
+    assert.deepEqual(cache.calls, [])
+    assert.equal(ctx.facts.cache?.used, false)
+    assert.ok(ctx.cacheDirs)
+    assert.deepEqual(
+      scope.notes.filter(n => n.startsWith('warning:')),
+      []
+    )
+    assert.ok(scope.notes.includes('cache: not used: the cache service is not available here (outside GitHub, or not configured); running without it'))
   })
 
   it('cache: false leaves the package manager and uv on their own caches', async () => {

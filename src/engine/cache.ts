@@ -81,8 +81,9 @@ export async function decideCache(
       return { use: false, reason: `cache is auto and this is a ${event.runnerEnvironment} runner, whose disk keeps the downloads between jobs`, warn: false }
     }
   }
+  // Asked for with true, a missing service is worth a warning; auto means "where there is one".
   if (!(await available()))
-    return { use: false, reason: 'the cache service is not available here (outside GitHub, or not configured); running without it', warn: true }
+    return { use: false, reason: 'the cache service is not available here (outside GitHub, or not configured); running without it', warn: mode === 'true' }
   return { use: true, reason: '', warn: false }
 }
 
