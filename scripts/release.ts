@@ -1,6 +1,7 @@
 // `npm run release -- X.Y.Z`: on a clean main whose dist/ matches src/, moves CHANGELOG's
-// "Unreleased" section to X.Y.Z, sets the version in package.json and package-lock.json, commits, tags vX.Y.Z and moves the
-// major tag vX to it. Pushing stays a deliberate step: the command to run is printed.
+// "Unreleased" section to X.Y.Z, sets the version in package.json and package-lock.json, commits,
+// tags vX.Y.Z and moves the major tag vX to it. Pushing stays a deliberate step: the command to
+// run is printed.
 //   --dry-run   say what would happen, change nothing
 //   --no-build  skip rebuilding dist/ (when it was just checked by CI)
 import { execFileSync } from 'node:child_process'
