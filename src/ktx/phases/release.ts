@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { exports as packageExports } from 'resolve.exports'
 import semver from 'semver'
+import { managerCacheDir } from '../../engine/cache.js'
 import { completes, exitsWith, expect, SetupError, stderrEmpty, type Check } from '../../engine/checks.js'
 import { passedThrough } from '../../host/env.js'
 import { slQuery } from '../generations.js'
@@ -102,7 +103,7 @@ export const INSTALL: Phase = {
       node: host.node,
       env: installEnv(ctx),
       timeoutSec: ctx.inputs.installTimeoutSec,
-      cacheDir: ctx.cacheDirs && (manager === 'pnpm' ? ctx.cacheDirs.pnpmStore : ctx.cacheDirs.npm)
+      cacheDir: ctx.cacheDirs && managerCacheDir(ctx.cacheDirs, manager)
     }
     ctx.installed = await installAs(ctx, s, firstMode(ctx), sandbox)
   }
@@ -135,10 +136,10 @@ export function libraryEntry(packageDir: string): string | undefined {
 /** Imports a file with the Node on PATH and reports what it exposes, as JSON on stdout. */
 const IMPORT_SCRIPT = `
 const [file] = process.argv.slice(1)
-const m = await import(require('node:url').pathToFileURL(file).href)
+const m = await import((await import('node:url')).pathToFileURL(file).href)
 const info = typeof m.getKtxCliPackageInfo === 'function' ? await m.getKtxCliPackageInfo() : undefined
 console.log(JSON.stringify({ runKtxCli: typeof m.runKtxCli, getKtxCliPackageInfo: typeof m.getKtxCliPackageInfo, name: info?.name ?? null }))
-`.replace("require('node:url')", "(await import('node:url'))")
+`
 
 /** The package imports as a library under the Node on PATH; the admin generation exposes runKtxCli and its package info. */
 export const IMPORT: Phase = {
