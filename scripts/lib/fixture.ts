@@ -16,6 +16,15 @@ export interface FixtureOptions {
   manifest?: Record<string, unknown>
   /** Pack a bundled wheel whose bytes differ from what assets/python/manifest.json says. */
   tamperedWheel?: boolean
+  /** The wheel's version (default: the package's, in Python's spelling as ktx writes it). */
+  wheelVersion?: string
+}
+
+/** The Python spelling ktx's release scripts give the wheel: `1.2.0-rc.1` → `1.2.0rc1`; rc is the only prerelease they allow. */
+export function ktxPythonVersion(version: string): string {
+  const m = version.match(/^(\d+\.\d+\.\d+)(?:-rc\.(\d+))?$/)
+  if (!m) throw new Error(`ktx's release scripts have no Python version for ${version}`)
+  return m[2] === undefined ? m[1] : `${m[1]}rc${m[2]}`
 }
 
 /**
@@ -26,7 +35,7 @@ export interface FixtureOptions {
  */
 export const EXAMPLE: FixtureOptions = { dependencies: { 'better-sqlite3': '^12.9.0' } }
 
-/** Writes the bundled "wheel" and its asset manifest for a version into a fixture package dir. */
+/** Writes the bundled "wheel" and its asset manifest for a (Python) version into a fixture package dir. */
 export function writeAssets(dir: string, version: string): void {
   const assets = path.join(dir, 'assets', 'python')
   rmSync(assets, { recursive: true, force: true })
@@ -66,8 +75,9 @@ export function packFixture(options: FixtureOptions = {}): string {
   Object.assign(pkg, options.manifest)
   writeFileSync(path.join(work, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`)
   writeFileSync(path.join(work, 'fixture.json'), `${JSON.stringify({ generation: options.generation ?? 'admin', faults: options.faults ?? [] }, null, 2)}\n`)
-  writeAssets(work, version)
-  if (options.tamperedWheel) writeFileSync(path.join(work, 'assets', 'python', `kaelio_ktx-${version}-py3-none-any.whl`), 'tampered wheel\n')
+  const wheelVersion = options.wheelVersion ?? ktxPythonVersion(version)
+  writeAssets(work, wheelVersion)
+  if (options.tamperedWheel) writeFileSync(path.join(work, 'assets', 'python', `kaelio_ktx-${wheelVersion}-py3-none-any.whl`), 'tampered wheel\n')
   mkdirSync(out, { recursive: true })
   const staging = path.join(out, `.staging-${process.pid}`)
   mkdirSync(staging, { recursive: true })

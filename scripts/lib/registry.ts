@@ -18,7 +18,16 @@ export interface TestRegistry {
   close: () => Promise<void>
 }
 
-export async function startRegistry(tarball: string, options: { notFoundFirst: number; dir: string }): Promise<TestRegistry> {
+export interface RegistryOptions {
+  /** Answer 404 for the package document this many times first. */
+  notFoundFirst: number
+  /** Where the npm config file goes. */
+  dir: string
+  /** Serve the version as deprecated, with this message (npm then warns on every install of it). */
+  deprecated?: string
+}
+
+export async function startRegistry(tarball: string, options: RegistryOptions): Promise<TestRegistry> {
   const bytes = readFileSync(tarball)
   const { execFileSync } = await import('node:child_process')
   const pkg = JSON.parse(execFileSync('tar', ['-xOzf', tarball, 'package/package.json'], { encoding: 'utf8' })) as {
@@ -42,7 +51,8 @@ export async function startRegistry(tarball: string, options: { notFoundFirst: n
         integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}`,
         shasum: createHash('sha1').update(bytes).digest('hex')
       }
-      return json(200, { name: pkg.name, 'dist-tags': { latest: pkg.version }, versions: { [pkg.version]: { ...pkg, dist } } })
+      const version = { ...pkg, dist, ...(options.deprecated ? { deprecated: options.deprecated } : {}) }
+      return json(200, { name: pkg.name, 'dist-tags': { latest: pkg.version }, versions: { [pkg.version]: version } })
     }
     if (url === `/${pkg.name}/-/${bare}-${pkg.version}.tgz`) {
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length })
