@@ -134,7 +134,32 @@ describe('broken releases, each caught at its phase with the CLI quoted', () => 
       /ktx could not download uv 0\.11\.21 \(required to install the ktx Python runtime\)/
     ],
     ['a Project line on stderr', { faults: ['project-line'] }, 'lazy-install', /expected no other output on stderr, but it printed: "Project: /],
-    ['a runtime without the requested feature', { faults: ['no-features'] }, 'runtime-ready', /the ready runtime lacks feature\(s\) core \(it has: none\)/],
+    ['a wiki search that finds nothing', { faults: ['wiki-miss'] }, 'search', /Phase search failed: expected the wiki search to find one item, got 0/],
+    [
+      'a search that leaves no index',
+      { faults: ['no-search-index'] },
+      'search',
+      /Phase search failed: the wiki search left no search index at \$SANDBOX\/project\/\.ktx\/db\.sqlite/
+    ],
+    [
+      'a lazy install that brings more than core',
+      { faults: ['extra-features'] },
+      'runtime-ready',
+      /after the lazy install the runtime lists features \["core","local-embeddings"\], expected exactly \["core"\]/
+    ],
+    ['an executed query of another dialect', { faults: ['wrong-dialect'] }, 'query-execute', /expected "dialect": "sqlite", got "duckdb"/],
+    [
+      'a reused daemon without its features',
+      { faults: ['reuse-no-features'] },
+      'daemon-reuse',
+      /the daemon's "features:" line lacks core \(got: no features line\)/
+    ],
+    [
+      'a runtime without the core feature',
+      { faults: ['no-features'] },
+      'runtime-ready',
+      /after the lazy install the runtime lists features \[\], expected exactly \["core"\]/
+    ],
     [
       'a broken runtime after install',
       { faults: ['broken-after-install'] },

@@ -49,12 +49,12 @@ describe('reports and logs', () => {
 
 describe('extra-commands', () => {
   it('each line is a phase after the runtime checks; a failing one fails as extra-N with the CLI quoted', async () => {
-    const extra = 'ktx sl query --connection-id warehouse --measure orders.order_count --execute\nwiki revenue --json'
+    const extra = 'ktx sl query --connection-id warehouse --measure orders.order_count --execute\nfrobnicate --json'
     const run = await smoke({}, { 'extra-commands': extra })
     assert.equal(run.outputs['failed-phase'], 'extra-2', explain(run))
     assert.match(
       run.main.stdout,
-      /::error::ktx: error: unknown command 'wiki'%0APhase extra-2 failed: expected exit code 0, but it exited with 1%0Acommand: ktx wiki revenue --json%0A/
+      /::error::ktx: error: unknown command 'frobnicate'%0APhase extra-2 failed: expected exit code 0, but it exited with 1%0Acommand: ktx frobnicate --json%0A/
     )
     const report = JSON.parse(readFileSync(run.outputs.report, 'utf8'))
     const names = report.phases.map((p: { name: string; status: string }) => `${p.name}:${p.status}`)

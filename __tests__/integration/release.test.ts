@@ -74,7 +74,8 @@ describe('a published release, from the registry', () => {
   it('retries while the registry answers E404, then smokes the file it serves, in every mode', async () => {
     const dir = scratch('registry-')
     const tarball = packFixture()
-    const registry = await startRegistry(tarball, { notFoundFirst: 2, dir })
+    // Served as deprecated, as releases with deprecated dependencies are: npx prints npm's own warning.
+    const registry = await startRegistry(tarball, { notFoundFirst: 2, dir, deprecated: 'use 0.12.1' })
     try {
       const run = await runAction({
         inputs: { package: '@kaelio/ktx@0.12.0', installs: 'project,global,npx', 'registry-wait': '60', cache: 'false' },
@@ -87,6 +88,14 @@ describe('a published release, from the registry', () => {
       assert.equal(run.outputs['tarball-integrity'], packReport(tarball).integrity, 'the file the registry serves is the one smoked')
       assert.match(run.main.stdout, /\$ npm install --global --no-audit --no-fund (--allow-scripts=\S+ )?@kaelio\/ktx@0\.12\.0/)
       assert.match(run.main.stdout, /--package @kaelio\/ktx@0\.12\.0 -- ktx --version/)
+      // npm's own warnings on npx's stderr are npm's, not the release's: the npx phase passes with them.
+      assert.match(
+        run.main.stdout,
+        /--package @kaelio\/ktx@0\.12\.0 -- ktx --version\n::stop-commands::\S+\n[\s\S]*?npm warn deprecated @kaelio\/ktx@0\.12\.0: use 0\.12\.1/
+      )
+      // As ktx checks a published release: setup --help and status --help through npx too.
+      assert.match(run.main.stdout, /--package @kaelio\/ktx@0\.12\.0 -- ktx setup --help\n[\s\S]*?Usage: ktx setup/)
+      assert.match(run.main.stdout, /--package @kaelio\/ktx@0\.12\.0 -- ktx status --help\n[\s\S]*?Usage: ktx status/)
     } finally {
       await registry.close()
       rmSync(dir, { recursive: true, force: true })
@@ -129,16 +138,48 @@ describe('what ktx checks before a release, checked before any install', () => {
     assert.doesNotMatch(run.main.stdout, /Installing ktx Python runtime/)
   })
 
-  it('the library entry exposes runKtxCli and the package info', async () => {
+  it('the library entry exposes runKtxCli and the package info; status outside a project may exit 1, as an installed ktx does', async () => {
     const run = await smoke({}, { installs: 'project' })
     assertPassedWith(run, CORE_PHASES as unknown as string[])
     assert.match(run.main.stdout, /import\('@kaelio\/ktx'\) → \S+\/lib\/index\.js: runKtxCli is a function, getKtxCliPackageInfo is a function/)
-    assert.match(run.main.stdout, /\$ ktx status --verbose --no-input\n::stop-commands::\S+\nNo project here yet\./)
+    assert.match(run.main.stdout, /\$ ktx status --verbose --no-input\n::stop-commands::\S+\nktx status\n\n {2}No project here yet\.\n/)
+    // Its workspace checks fail in every install: exit 1, named in the log, and the phase passes.
+    assert.match(run.main.stdout, /\(exit 1 in [\d.]+ m?s\)\n/)
+    assert.match(
+      run.main.stdout,
+      /status exited 1 outside a project, as an installed ktx does: its setup checks of this host's toolchain and of ktx's own source workspace failed \([^)]*TypeScript package build: Missing packages\/cli\/dist\/bin\.js; Workspace-local CLI: Command failed: /
+    )
+    // The second setup, the wiki page ktx's smoke writes, and both searches before any runtime.
+    assert.match(run.main.stdout, /\$ ktx setup --project-dir \$SANDBOX\/second-project --no-input --yes/)
+    assert.match(run.main.stdout, /✓ search passed/)
+    assert.match(run.main.stdout, /wiki search found wiki\/global\/revenue\.md, sl search the orders source; the index is \.ktx\/db\.sqlite/)
   })
 
-  it('a help command that fails fails help', async () => {
+  it('a help command that writes on stderr fails help, whatever its exit code', async () => {
     const run = await smoke({ faults: ['no-status-command'] })
-    assertFailed(run, 'help', /::error::ktx: error: unknown command 'status'%0APhase help failed: expected exit code 0, but it exited with 1/)
+    assertFailed(
+      run,
+      'help',
+      /::error::ktx: error: unknown command 'status'%0APhase help failed: expected no output on stderr, but it printed: "error: unknown command 'status'"/
+    )
+  })
+
+  it('a release candidate passes package: its wheel carries the Python spelling of the version', async () => {
+    const run = await smoke({ version: '0.13.0-rc.1' }, { installs: 'project', daemon: 'false' })
+    assert.equal(run.outputs.result, 'passed', explain(run))
+    assert.match(run.main.stdout, /bundled wheel kaelio_ktx-0\.13\.0rc1-py3-none-any\.whl: sha256, bytes and version as assets\/python\/manifest\.json says/)
+    assert.equal(run.outputs['ktx-version'], '0.13.0-rc.1')
+  })
+
+  it('a wheel of another version fails package, in both spellings', async () => {
+    const other = await smoke({ wheelVersion: '0.11.0' })
+    assertFailed(other, 'package', /Phase package failed: assets\/python\/manifest\.json is for version 0\.11\.0, but the package is 0\.12\.0/)
+    const candidate = await smoke({ version: '0.13.0-rc.1', wheelVersion: '0.13.0rc2' })
+    assertFailed(
+      candidate,
+      'package',
+      /Phase package failed: assets\/python\/manifest\.json is for version 0\.13\.0rc2, but the package is 0\.13\.0-rc\.1 \(0\.13\.0rc1 in Python's spelling\)/
+    )
   })
 })
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { exitsWith, jsonStdout, lineMatches, parseCheckLines, plainLine, stderrEmpty, stderrOnly, verify } from '../../src/engine/checks.js'
+import { exitsWith, exitsWithOneOf, jsonStdout, lineMatches, parseCheckLines, plainLine, stderrEmpty, stderrOnly, verify } from '../../src/engine/checks.js'
 import { ADMIN, RUNTIME } from '../../src/ktx/generations.js'
 import { EMBEDDING_DIMENSIONS, embeddingProblem } from '../../src/ktx/phases/embeddings.js'
 import type { CommandResult } from '../../src/host/command.js'
@@ -17,6 +17,25 @@ const result = (over: Partial<CommandResult> = {}): CommandResult => ({
 })
 
 describe('checks', () => {
+  it('an exit code among the accepted ones holds; another, a kill or a timeout does not', () => {
+    const either = exitsWithOneOf([0, 1])
+    assert.equal(either(result({ exitCode: 1 })), undefined)
+    assert.equal(either(result({ exitCode: 2 })), 'expected exit code 0 or 1, but it exited with 2')
+    assert.equal(either(result({ exitCode: null, signal: 'SIGKILL' })), 'expected exit code 0 or 1, but it was killed by SIGKILL')
+    assert.match(either(result({ exitCode: null, timedOut: true, durationMs: 3000 })) ?? '', /^timed out after 3 s/)
+    assert.equal(exitsWith(0)(result({ exitCode: 1 })), 'expected exit code 0, but it exited with 1')
+  })
+
+  it("stderr may hold the lines it is told to allow, and nothing of the CLI's own", () => {
+    const npmOnly = stderrOnly(/^npm (warn|WARN|notice) /)
+    const npx = 'npm warn deprecated inflight@1.0.6: This module is not supported\nnpm warn deprecated glob@7.2.3: Glob versions prior to v9\n'
+    assert.equal(npmOnly(result({ stderr: npx })), undefined)
+    assert.equal(
+      npmOnly(result({ stderr: `${npx}ktx collects anonymous usage data.\n` })),
+      'expected no other output on stderr, but it printed: "ktx collects anonymous usage data."'
+    )
+  })
+
   it('strips spinner glyphs and colour codes, not the text', () => {
     assert.equal(plainLine('◐  Installing ktx Python runtime (core) with uv...'), 'Installing ktx Python runtime (core) with uv...')
     assert.equal(plainLine('\x1b[32m◇\x1b[39m  ktx Python runtime ready: /r/0.12.0'), 'ktx Python runtime ready: /r/0.12.0')

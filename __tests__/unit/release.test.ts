@@ -3,11 +3,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
-import { libraryEntry } from '../../src/ktx/phases/release.js'
-import { nextWait, notServedYet } from '../../src/ktx/phases/registry.js'
+import { failingSetupChecks, libraryEntry } from '../../src/ktx/phases/release.js'
+import { nextWait, notServedYet } from '../../src/ktx/served.js'
 import type { CommandResult } from '../../src/host/command.js'
 import { cliReason, REPEAT_WINDOW, remedyFor, withoutRepeats } from '../../src/ktx/remedies.js'
-import { wheelProblem } from '../../src/ktx/tarball.js'
+import { pythonVersion, sameRuntimeVersion, wheelProblem } from '../../src/ktx/tarball.js'
 
 const MANIFEST = { version: '0.12.0', wheel: { file: 'kaelio_ktx-0.12.0-py3-none-any.whl', sha256: 'a'.repeat(64), bytes: 10 } }
 
@@ -36,6 +36,49 @@ describe('the bundled wheel against assets/python/manifest.json', () => {
       wheelProblem({ version: '0.12.1', assetManifest: MANIFEST, wheels: { [file]: { sha256: 'a'.repeat(64), bytes: 10 } } }),
       'assets/python/manifest.json is for version 0.12.0, but the package is 0.12.1'
     )
+  })
+})
+
+describe("the wheel's version in Python's spelling", () => {
+  it('reads an npm prerelease as PEP 440 does, and nothing it cannot read', () => {
+    assert.equal(pythonVersion('1.2.0'), '1.2.0')
+    assert.equal(pythonVersion('1.2.0-rc.1'), '1.2.0rc1')
+    assert.equal(pythonVersion('1.2.0-beta.2'), '1.2.0b2')
+    assert.equal(pythonVersion('1.2.0-alpha.0'), '1.2.0a0')
+    assert.equal(pythonVersion('1.2.0-dev.3'), '1.2.0.dev3')
+    assert.equal(pythonVersion('1.2.0-nightly.20261130'), undefined)
+    assert.equal(pythonVersion('1.2.0+build.5'), undefined)
+  })
+
+  it('takes the manifest version in either spelling, normalised as pip does, and nothing else', () => {
+    for (const manifest of ['1.2.0-rc.1', '1.2.0rc1', '1.2.0.rc1', '1.2.0-rc1', '1.2.0RC1', '1.2.0c1']) {
+      assert.ok(sameRuntimeVersion(manifest, '1.2.0-rc.1'), manifest)
+    }
+    for (const manifest of ['1.2.0', '1.2.0rc2', '1.2.0b1', undefined]) assert.ok(!sameRuntimeVersion(manifest, '1.2.0-rc.1'), String(manifest))
+    assert.ok(sameRuntimeVersion('0.12.0', '0.12.0'))
+    assert.ok(!sameRuntimeVersion('0.12.0', '0.12.1'))
+  })
+})
+
+describe('status outside a project', () => {
+  it('names the failing setup checks of its fix-this list, not the toolchain list', () => {
+    const stdout = [
+      'ktx status',
+      '',
+      '  No project here yet.',
+      '',
+      '  Before you can run ktx setup, fix this:',
+      '      ✗ uv: spawn uv ENOENT',
+      '        → Install uv, then rerun `pnpm run setup:dev`',
+      '      ✗ TypeScript package build: Missing packages/cli/dist/bin.js',
+      '',
+      '  Toolchain:',
+      '      ✓ Node 22+: v24.1.0 ABI 137',
+      '      ✗ uv: spawn uv ENOENT',
+      ''
+    ].join('\n')
+    assert.deepEqual(failingSetupChecks(stdout), ['uv: spawn uv ENOENT', 'TypeScript package build: Missing packages/cli/dist/bin.js'])
+    assert.deepEqual(failingSetupChecks('ktx status\n\n  No project here yet.\n\n  Run  ktx setup  to get started.\n'), [])
   })
 })
 
@@ -118,6 +161,8 @@ describe('waiting for the registry', () => {
     assert.equal(notServedYet('npm error code E404\nnpm error 404 Not Found - GET http://r/@kaelio%2fktx'), 'E404')
     assert.equal(notServedYet('npm ERR! code ETARGET'), 'ETARGET')
     assert.equal(notServedYet('npm error code ECONNREFUSED'), undefined)
+    // pnpm's words for a version the registry does not list yet.
+    assert.equal(notServedYet(' ERR_PNPM_NO_MATCHING_VERSION  No matching version found for @kaelio/ktx@0.13.0'), 'no matching version')
     const waits: number[] = []
     for (let i = 0; i < 7; i++) waits.push(nextWait(waits.at(-1) ?? 0))
     assert.deepEqual(waits, [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000])

@@ -45,14 +45,17 @@ export const completes: Check = r => {
   return undefined
 }
 
-export const exitsWith =
-  (code: number): Check =>
+export const exitsWith = (code: number): Check => exitsWithOneOf([code])
+
+/** The command ended by itself with one of `codes` (a CLI that may say "not ready" with 1, say). */
+export const exitsWithOneOf =
+  (codes: number[]): Check =>
   r => {
     const incomplete = completes(r)
     if (incomplete) return incomplete
-    if (r.exitCode === code) return undefined
+    if (r.exitCode !== null && codes.includes(r.exitCode)) return undefined
     const how = r.exitCode === null ? `was killed by ${r.signal}` : `exited with ${r.exitCode}`
-    return `expected exit code ${code}, but it ${how}`
+    return `expected exit code ${codes.join(' or ')}, but it ${how}`
   }
 
 /**

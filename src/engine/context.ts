@@ -20,6 +20,7 @@ export const CORE_PHASES = [
   'sqlite',
   'runtime-missing',
   'project',
+  'search',
   'lazy-install',
   'runtime-ready',
   'query-execute',
@@ -228,4 +229,12 @@ export interface InstallPlan {
   timeoutSec: number
   /** The package manager's download cache (npm) or store (pnpm) to use, if the action owns one. */
   cacheDir?: string
+  /** For a release from the registry: how long its installs wait for the registry to serve it. */
+  registryWait?: RegistryWait
+}
+
+/** How long to wait for a release from the registry (registry-wait), and the spec waited for. */
+export interface RegistryWait {
+  seconds: number
+  spec: string
 }

@@ -136,6 +136,19 @@ measures:
 joins: []
 `
 
+/** The wiki page ktx's own release smoke writes into the project, found by `ktx wiki revenue`. */
+export const REVENUE_WIKI = `---
+summary: Paid order value
+tags:
+  - finance
+refs: []
+sl_refs: []
+usage_mode: auto
+---
+
+Revenue is the sum of paid order amounts.
+`
+
 /** The three check lines every status / doctor report carries, in order (contract §3). */
 export const CHECK_LABELS = ['uv', 'Bundled Python wheel', 'Managed Python runtime']
 

@@ -3,7 +3,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, writeF
 import path from 'node:path'
 import semver from 'semver'
 import { glob } from 'tinyglobby'
-import { exitsWith, expect, SetupError } from '../engine/checks.js'
+import { exitsWith, expect, SetupError, verify } from '../engine/checks.js'
+import { untilServed } from './served.js'
 import { prependPath, sealedEnv } from '../host/env.js'
 import type { PackageManager } from '../engine/inputs.js'
 import { runCommand } from '../host/command.js'
@@ -135,6 +136,13 @@ function cacheArgs(plan: InstallPlan): string[] {
   return plan.cacheDir ? [plan.manager === 'pnpm' ? '--store-dir' : '--cache', plan.cacheDir] : []
 }
 
+/** Runs a package manager's install: exit 0, retried while the registry does not serve the release yet. */
+async function installCommand(plan: InstallPlan, scope: PhaseScope, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const options = { cwd, env, timeoutSec: plan.timeoutSec, display: `${plan.manager} ${args.join(' ')}` }
+  const { result } = await untilServed(scope, plan.registryWait, () => scope.exec(plan.tool, args, options))
+  verify(result, [exitsWith(0)])
+}
+
 /** The installed package's manifest must be the release's; returns it. */
 function checkInstalled(packageDir: string, name: string, version: string, how: string): { name?: string; version?: string; bin?: unknown } {
   const file = path.join(packageDir, 'package.json')
@@ -175,7 +183,7 @@ export async function installProject(release: ReleaseRef, tarball: TarballInfo, 
   }
 
   const args = [...(plan.manager === 'pnpm' ? ['install', '--no-frozen-lockfile'] : ['install', '--no-audit', '--no-fund']), ...cacheArgs(plan)]
-  await scope.exec(plan.tool, args, { cwd: dir, env: plan.env, timeoutSec: plan.timeoutSec, display: `${plan.manager} ${args.join(' ')}` }, [exitsWith(0)])
+  await installCommand(plan, scope, args, dir, plan.env)
 
   const packageDir = path.join(dir, 'node_modules', ...tarball.name.split('/'))
   const installed = checkInstalled(packageDir, tarball.name, tarball.version, `${plan.manager} install`)
@@ -215,7 +223,7 @@ export async function installGlobal(release: ReleaseRef, tarball: TarballInfo, s
     prependPath(env, binDir)
     args = ['install', '--global', '--no-audit', '--no-fund', ...cacheArgs(plan), ...npmAllowScripts(plan.version, tarball.name), what]
   }
-  await scope.exec(plan.tool, args, { cwd: sandbox.root, env, timeoutSec: plan.timeoutSec, display: `${plan.manager} ${args.join(' ')}` }, [exitsWith(0)])
+  await installCommand(plan, scope, args, sandbox.root, env)
   if (!packageDir) {
     const home = env.PNPM_HOME as string
     // pnpm 11 links global bins into $PNPM_HOME/bin, pnpm 10 into $PNPM_HOME; both are on PATH (pnpm refuses otherwise).

@@ -64,7 +64,7 @@ export function remedyFor(text: string, context: RemedyContext): string | undefi
   if (/gyp ERR!|node-gyp|prebuild-install|better_sqlite3\.node|Could not locate the bindings file|ERR_DLOPEN_FAILED|NODE_MODULE_VERSION/.test(text)) {
     return "better-sqlite3, ktx's native sqlite module, could not be built or loaded for the Node on PATH: give the runner a C toolchain (python3, make, a C++ compiler), or use a Node for which better-sqlite3 publishes a prebuilt binary."
   }
-  if (context.registryWaitSec !== undefined && /\b(E404|ETARGET)\b/.test(text)) {
+  if (context.registryWaitSec !== undefined && /\b(E404|ETARGET)\b|No matching version found for /.test(text)) {
     return `the registry does not serve this release (yet): raise registry-wait (now ${context.registryWaitSec} s), or check the version and the registry your npm config names.`
   }
   return undefined

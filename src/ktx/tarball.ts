@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import path from 'node:path'
+import semver from 'semver'
 import { t as listTar } from 'tar'
 import { glob, isDynamicPattern } from 'tinyglobby'
 import { ExpectationError, SetupError } from '../engine/checks.js'
@@ -49,8 +50,51 @@ export function wheelProblem(t: Pick<TarballInfo, 'version' | 'assetManifest' | 
   }
   if (found.sha256 !== m.wheel?.sha256) return `the bundled wheel ${where} has sha256 ${found.sha256}, but assets/python/manifest.json says ${m.wheel?.sha256}`
   if (found.bytes !== m.wheel?.bytes) return `the bundled wheel ${where} has ${found.bytes} bytes, but assets/python/manifest.json says ${m.wheel?.bytes}`
-  if (m.version !== t.version) return `assets/python/manifest.json is for version ${m.version}, but the package is ${t.version}`
+  if (!sameRuntimeVersion(m.version, t.version)) {
+    const python = pythonVersion(t.version)
+    const expected = python && python !== t.version ? `${t.version} (${python} in Python's spelling)` : t.version
+    return `assets/python/manifest.json is for version ${m.version}, but the package is ${expected}`
+  }
   return undefined
+}
+
+/** npm prerelease tags and their PEP 440 letters: ktx writes `1.2.0-rc.1` as `1.2.0rc1` (its release scripts). */
+const PRE_RELEASE: Record<string, string> = { alpha: 'a', a: 'a', beta: 'b', b: 'b', rc: 'rc', c: 'rc', pre: 'rc', preview: 'rc' }
+
+/**
+ * The PEP 440 form of an npm version, as a Python wheel carries it: `1.2.0-rc.1` → `1.2.0rc1`,
+ * `1.2.0-beta.2` → `1.2.0b2`, `1.2.0-dev.3` → `1.2.0.dev3`. Undefined when there is none.
+ */
+export function pythonVersion(npmVersion: string): string | undefined {
+  const parsed = semver.parse(npmVersion)
+  if (!parsed || parsed.build.length > 0) return undefined
+  const base = `${parsed.major}.${parsed.minor}.${parsed.patch}`
+  const pre = parsed.prerelease.map(String)
+  if (pre.length === 0) return base
+  const [tag, number = '0', ...rest] = pre
+  if (rest.length > 0 || !/^\d+$/.test(number)) return undefined
+  const letter = PRE_RELEASE[tag.toLowerCase()]
+  if (letter) return `${base}${letter}${Number(number)}`
+  return tag.toLowerCase() === 'dev' ? `${base}.dev${Number(number)}` : undefined
+}
+
+/**
+ * Whether the wheel manifest's version is the package's: the same text, or its PEP 440 form
+ * (normalised as pip does: `1.2.0-rc.1`, `1.2.0.rc1` and `1.2.0rc1` are one version).
+ */
+export function sameRuntimeVersion(manifestVersion: string | undefined, npmVersion: string): boolean {
+  if (manifestVersion === undefined) return false
+  if (manifestVersion === npmVersion) return true
+  const python = pythonVersion(npmVersion)
+  return python !== undefined && normalisePep440(manifestVersion) === python
+}
+
+/** PEP 440's normalisation of pre-release spellings: case, separators, `alpha`/`beta`/`c`/`pre`/`preview`. */
+function normalisePep440(version: string): string {
+  return version
+    .toLowerCase()
+    .replace(/[-_.]?(alpha|beta|preview|pre|rc|c|a|b)[-_.]?(\d*)/, (_, tag: string, n: string) => `${PRE_RELEASE[tag]}${Number(n || 0)}`)
+    .replace(/[-_.]?dev[-_.]?(\d*)/, (_, n: string) => `.dev${Number(n || 0)}`)
 }
 
 /** Resolves the `tarball` input (a path or a glob) against `baseDir` to exactly one file. */

@@ -61,6 +61,7 @@ export interface QueryJson {
 export function executedCount(count: number): Check {
   return jsonStdout<QueryJson>(q => {
     const exec = q.plan?.execution
+    if (q.dialect !== 'sqlite') return `expected "dialect": "sqlite", got ${JSON.stringify(q.dialect)}`
     if (exec?.mode !== 'executed') return `expected plan.execution.mode "executed", got ${JSON.stringify(exec?.mode)}`
     if (exec.driver !== 'sqlite') return `expected plan.execution.driver "sqlite", got ${JSON.stringify(exec.driver)}`
     if (!isDeepStrictEqual(q.rows, [[count]])) return `expected rows [[${count}]] (count(*) of orders, read from the warehouse), got ${JSON.stringify(q.rows)}`
@@ -68,14 +69,41 @@ export function executedCount(count: number): Check {
   })
 }
 
+interface SearchJson {
+  kind?: string
+  data?: { items?: Record<string, unknown>[] }
+}
+
+/**
+ * stdout of `ktx wiki <q> --json` / `ktx sl <q> --json` as ktx's own smoke reads it: a list of one
+ * item with `fields`, a numeric score, and `lexical` among its match reasons.
+ */
+export function searchFinds(what: 'wiki' | 'sl', fields: Record<string, string>): Check {
+  return jsonStdout<SearchJson>(json => {
+    const items = json.data?.items
+    if (json.kind !== 'list') return `expected "kind": "list" from the ${what} search, got ${JSON.stringify(json.kind)}`
+    if (!Array.isArray(items) || items.length !== 1)
+      return `expected the ${what} search to find one item, got ${Array.isArray(items) ? items.length : 'no items list'}`
+    const [item] = items
+    for (const [key, value] of Object.entries(fields)) {
+      if (item[key] !== value) return `expected the ${what} search's item to have "${key}": "${value}", got ${JSON.stringify(item[key])}`
+    }
+    if (typeof item.score !== 'number') return `expected a numeric "score", got ${JSON.stringify(item.score)}`
+    const reasons = item.matchReasons
+    if (!Array.isArray(reasons) || !reasons.includes('lexical')) return `expected "lexical" among the matchReasons, got ${JSON.stringify(reasons)}`
+    return undefined
+  })
+}
+
+/** stdout of `ktx --version`: `<name> <version>` of the release. */
+export function versionText(name: string, version: string): Check {
+  const want = `${name} ${version}`
+  return r => (r.stdout.trim() === want ? undefined : `expected stdout "${want}" (from the tarball's package.json), got ${JSON.stringify(r.stdout.trim())}`)
+}
+
 /** The checks of `ktx --version`: `<name> <version>` of the release on stdout, nothing on stderr. */
 export function versionChecks(name: string, version: string): Check[] {
-  const want = `${name} ${version}`
-  return [
-    exitsWith(0),
-    stderrEmpty(),
-    r => (r.stdout.trim() === want ? undefined : `expected stdout "${want}" (from the tarball's package.json), got ${JSON.stringify(r.stdout.trim())}`)
-  ]
+  return [exitsWith(0), stderrEmpty(), versionText(name, version)]
 }
 
 /** The daemon phases run only with `daemon: true`. */

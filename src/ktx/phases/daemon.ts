@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs'
 import { exitsWith, expect, ExpectationError, lineMatches, stderrEmpty, verify, type Check } from '../../engine/checks.js'
 import { describeProcess, runProcesses } from '../../host/containment.js'
-import { fetchHealth, parseDaemonLines, portRefuses, reachableOutside } from '../daemon.js'
+import { fetchHealth, parseDaemonLines, portRefuses, reachableOutside, type DaemonInfo } from '../daemon.js'
 import { isProcessGone, waitFor, type CommandResult } from '../../host/command.js'
 import { shortenPaths, type Phase, type PhaseScope } from '../../engine/scope.js'
 import type { SmokeContext } from '../../engine/context.js'
@@ -42,6 +42,12 @@ async function start(ctx: SmokeContext, s: PhaseScope, expected: 'started' | 're
   return { r, info }
 }
 
+/** The daemon's "features:" line names every requested feature. */
+function expectFeatures(ctx: SmokeContext, info: DaemonInfo, r: CommandResult): void {
+  const missing = ctx.inputs.features.filter(f => !(info.features ?? []).includes(f))
+  expect(missing.length === 0, `the daemon's "features:" line lacks ${missing.join(', ')} (got: ${(info.features ?? []).join(', ') || 'no features line'})`, r)
+}
+
 export const DAEMON_START: Phase = {
   name: 'daemon-start',
   title: 'The daemon starts and answers /health',
@@ -50,12 +56,7 @@ export const DAEMON_START: Phase = {
     const { r, info } = await start(ctx, s, 'started', pid => ctx.saveState(STATE.daemonPid, String(pid)))
     const { url, pid } = info as { url: string; pid: number }
     ctx.facts.daemon = { url, pid, statePath: info.state }
-    const missing = ctx.inputs.features.filter(f => !(info.features ?? []).includes(f))
-    expect(
-      missing.length === 0,
-      `the daemon's "features:" line lacks ${missing.join(', ')} (got: ${(info.features ?? []).join(', ') || 'no features line'})`,
-      r
-    )
+    expectFeatures(ctx, info, r)
     let health: { status?: string; version?: string }
     try {
       health = await fetchHealth(url)
@@ -82,6 +83,7 @@ export const DAEMON_REUSE: Phase = {
     const first = ctx.facts.daemon!
     const { r, info } = await start(ctx, s, 'reused', pid => pid !== first.pid && ctx.saveState(STATE.secondDaemonPid, String(pid)))
     expect(info.pid === first.pid, `the second start reports pid ${info.pid}, the first ${first.pid}: a new daemon was launched`, r)
+    expectFeatures(ctx, info, r)
     expect(info.url === first.url, `the second start reports ${info.url}, the first ${first.url}`, r)
   }
 }

@@ -48,7 +48,9 @@ export const EMBEDDINGS_COMPUTE: Phase = {
     const base = ctx.facts.daemon!.url.replace(/\/+$/, '')
     const timeoutMs = ctx.inputs.phaseTimeoutSec * 1000
     const one = `${base}/embeddings/compute`
-    const single = (await requestJson('POST', one, timeoutMs, { text: 'ktx smoke: orders by status' })) as { embedding?: unknown }
+    // The first call loads the model (ktx's own smoke allows it 900 s): runtime-install-timeout bounds it.
+    const first = { text: 'ktx smoke: orders by status' }
+    const single = (await requestJson('POST', one, ctx.inputs.runtimeInstallTimeoutSec * 1000, first)) as { embedding?: unknown }
     const problem = embeddingProblem(single?.embedding)
     expect(!problem, `POST ${one} with {"text"}: "embedding": ${problem}`)
     const bulk = `${base}/embeddings/compute-bulk`

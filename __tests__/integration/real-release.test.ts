@@ -1,0 +1,150 @@
+// The real @kaelio/ktx 0.12.0 (../shared/ktx-0.12.0, or KTX_REAL_TARBALL) is the judge: a check
+// that this correct release fails is a bug of the action. Offline, as here, everything before the
+// lazy install passes; the lazy install itself stops at ktx's download of uv, and the run must say
+// so in ktx's own words. And the fixture CLI, which the rest of the suite runs, must read like it.
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { before, describe, it } from 'node:test'
+import { isDeepStrictEqual } from 'node:util'
+import { packFixture } from '../../scripts/lib/fixture.js'
+import { buildCli, nodeBinary } from '../../scripts/lib/node.js'
+import { installedReal, REAL_CACHE, realTarball, seedRealCache } from '../../scripts/lib/real.js'
+import { baseEnv, processesUnder, runAction, scratch, stepPath, type ActionRun } from '../../scripts/lib/runner.js'
+import { CORE_PHASES, modePhases } from '../../src/engine/context.js'
+import { CACHE_DIR_NAME } from '../../src/engine/cache.js'
+import { runContract } from './contract.js'
+import { explain, housekeeping, sandboxesIn } from './helpers.js'
+
+housekeeping()
+
+const tarball = realTarball()
+
+/** The phases ktx runs without a Python runtime: all of them pass offline. */
+const OFFLINE = CORE_PHASES.slice(0, CORE_PHASES.indexOf('lazy-install'))
+
+/** ktx's own words when it cannot download uv, and the action's remedy after them. */
+const UV_REASON = /ktx: ktx Python runtime install failed: ktx could not download uv 0\.11\.21 \(required to install the ktx Python runtime\)/
+
+describe('the fixture CLI reads like the real ktx 0.12.0', () => {
+  it('the same offline commands give the same exit codes, streams and output (paths normalised)', () => {
+    const node = nodeBinary(24)
+    const pathValue = stepPath(24, true)
+    const real = installedReal(tarball)
+    const fixture = scratch('contract-fixture-')
+    writeFileSync(path.join(fixture, 'package.json'), JSON.stringify({ name: 'contract', private: true }))
+    const installed = spawnSync('npm', ['install', '--no-audit', '--no-fund', packFixture()], {
+      cwd: fixture,
+      encoding: 'utf8',
+      env: { ...process.env, PATH: pathValue }
+    })
+    assert.equal(installed.status, 0, installed.stderr)
+    const expected = runContract({ bin: real.bin, installDir: real.dir }, scratch('contract-real-'), pathValue, node)
+    // This machine has no network: the fixture is told so, as the real ktx finds out at uv's download.
+    const fixtureCli = { bin: path.join(fixture, 'node_modules', '.bin', 'ktx'), installDir: fixture, env: { KTX_FIXTURE_FAULTS: 'install-offline' } }
+    const actual = runContract(fixtureCli, scratch('contract-fixture-work-'), pathValue, node)
+    assert.deepEqual(
+      actual.map(o => o.command),
+      expected.map(o => o.command)
+    )
+    const differ = actual.filter((o, i) => !isDeepStrictEqual(o, expected[i]))
+    for (const o of differ) assert.deepEqual(o, expected[actual.indexOf(o)], `the fixture differs from ktx 0.12.0 at \`${o.command}\``)
+    // The comparison is of real output: the commands printed what ktx's own smoke reads.
+    const byCommand = (start: string) => expected.find(o => o.command.startsWith(start))!
+    assert.equal(byCommand('ktx --version').stdout, '@kaelio/ktx 0.12.0\n')
+    assert.equal(byCommand('ktx status').exitCode, 1)
+    assert.match(byCommand('ktx wiki revenue').stdout, /"path": "wiki\/global\/revenue\.md"/)
+    assert.match(byCommand('ktx --bogus').stderr, /^error: unknown option '--bogus'\n/)
+  })
+})
+
+describe('the action on the real ktx 0.12.0, offline', () => {
+  /** npm reads its cached metadata first (the registry is asked only for what is missing), as on a warm runner. */
+  const env = (home: string): Record<string, string> => {
+    const npmrc = path.join(os.homedir(), '.npmrc')
+    return {
+      ...seedRealCache(tarball),
+      npm_config_prefer_offline: 'true',
+      HOME: home,
+      ...(existsSync(npmrc) ? { NPM_CONFIG_USERCONFIG: npmrc } : {})
+    }
+  }
+  /** The download caches of these runs persist between test runs, as a runner's restored cache would. */
+  const sharedCache = (runnerTemp: string): void => {
+    mkdirSync(REAL_CACHE, { recursive: true })
+    symlinkSync(REAL_CACHE, path.join(runnerTemp, CACHE_DIR_NAME))
+  }
+
+  const cases: [string, Record<string, string>, string[]][] = [
+    ['with npm', { 'package-manager': 'npm' }, modePhases('global')],
+    ['with pnpm', { 'package-manager': 'pnpm' }, modePhases('global')],
+    ['installs: global,project (pnpm)', { 'package-manager': 'pnpm', installs: 'global,project' }, modePhases('project')]
+  ]
+  for (const [what, inputs, further] of cases) {
+    it(`${what}: every phase before the lazy install passes; the lazy install fails in ktx's words`, async () => {
+      const home = scratch('home-')
+      const run = await runAction({ inputs: { tarball, 'keep-sandbox': 'true', ...inputs }, env: env(home), beforeMain: sharedCache })
+      assertOfflineVerdict(run, further)
+      // Nothing under ~/.ktx/runtime, neither in the sandbox's HOME nor in the runner's.
+      const [kept] = sandboxesIn(run.runnerTemp)
+      assert.ok(kept, 'keep-sandbox kept the sandbox')
+      const sandbox = path.join(run.runnerTemp, kept)
+      assert.ok(!existsSync(path.join(sandbox, 'home', '.ktx', 'runtime')), 'a runtime under the sandbox HOME')
+      assert.ok(!existsSync(path.join(home, '.ktx')), "ktx wrote under the runner's HOME")
+      assert.deepEqual(readdirSync(path.join(sandbox, 'runtime-root')), [], 'ktx 0.12.0 creates no runtime root when it cannot download uv')
+      rmSync(sandbox, { recursive: true, force: true })
+    })
+  }
+
+  describe('ktx-smoke', () => {
+    let cli: string
+    before(() => {
+      cli = buildCli()
+    })
+
+    it("gives the same verdict: exit 1 at lazy-install, ktx's reason first", () => {
+      const temp = scratch('local-')
+      sharedCache(temp)
+      const runEnv = { ...baseEnv(), ...env(scratch('home-')), PATH: stepPath(24, true), TMPDIR: temp, NO_COLOR: '1', FORCE_COLOR: undefined }
+      const r = spawnSync(nodeBinary(24), [cli, tarball, '--installs', 'project', '--package-manager', 'pnpm'], { cwd: temp, env: runEnv, encoding: 'utf8' })
+      assert.equal(r.status, 1, r.stdout + r.stderr)
+      for (const phase of OFFLINE) assert.match(r.stdout, new RegExp(`^ {2}✓ ${phase} `, 'm'))
+      assert.match(r.stdout, /^ {2}✗ lazy-install /m)
+      const failure = r.stdout.slice(r.stdout.indexOf('\n\nktx: '))
+      assert.match(
+        failure,
+        new RegExp(`^\\n\\n${UV_REASON.source}[^\\n]*\\nPhase lazy-install failed: expected exit code 0, but it exited with 1\\nRemedy: [^\\n]*uv-binary`)
+      )
+      assert.match(r.stdout, /\nktx smoke failed in lazy-install in /)
+      assert.deepEqual(processesUnder(temp), [])
+    })
+  })
+})
+
+/** Failed at lazy-install, the release's fault, led by ktx's reason; all before it passed, all after skipped, nothing left running. */
+function assertOfflineVerdict(run: ActionRun, further: string[]): void {
+  assert.equal(run.outputs.result, 'failed', explain(run))
+  assert.equal(run.outputs['failed-phase'], 'lazy-install', explain(run))
+  assert.equal(run.main.code, 1, explain(run))
+  const report = JSON.parse(readFileSync(run.outputs.report, 'utf8'))
+  const after = [...CORE_PHASES.slice(CORE_PHASES.indexOf('lazy-install') + 1), ...further]
+  assert.deepEqual(
+    report.phases.map((p: { name: string; status: string }) => `${p.name}:${p.status}`),
+    [...OFFLINE.map(p => `${p}:passed`), 'lazy-install:failed', ...after.map(p => `${p}:skipped`)]
+  )
+  const annotation = run.main.stdout.split('\n').find(line => line.startsWith('::error::')) ?? ''
+  assert.match(annotation, new RegExp(`^::error::${UV_REASON.source}`))
+  assert.match(
+    annotation,
+    /%0APhase lazy-install failed: expected exit code 0, but it exited with 1%0ARemedy: this runner cannot download uv\. Give the action a uv executable with the uv-binary input/
+  )
+  assert.match(run.summary, new RegExp(`^## ktx smoke: ❌ ${UV_REASON.source}.*\\(failed in \`lazy-install\`: the release under test is at fault\\)`))
+  // status outside a project exits 1 in every installed ktx: a note, not a failure.
+  assert.match(run.main.stdout, /status exited 1 outside a project, as an installed ktx does: [^\n]*Workspace-local CLI: /)
+  assert.equal(JSON.parse(run.outputs['runtime-status']).kind, 'missing')
+  assert.deepEqual(run.leftoversAfterMain, [], 'processes left running after the main step')
+  assert.equal(run.post?.code, 0, run.post?.stderr)
+  assert.deepEqual(run.leftovers, [], 'processes left running after the post step')
+}
