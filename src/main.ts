@@ -1,9 +1,13 @@
 import * as core from '@actions/core'
-import { run } from './action/run.js'
+import { HANDOFF_FLAG } from './action/handoff.js'
+import { resume, run } from './action/run.js'
 
+// The runner starts `node dist/main/index.js`; the main step re-executes itself, without the
+// runner's secrets, as `… --continue-from <handoff>` (action/handoff.ts).
+const at = process.argv.indexOf(HANDOFF_FLAG)
 let code = 1
 try {
-  code = await run()
+  code = at > 1 ? await resume(process.argv[at + 1]) : await run({ reexec: true })
 } catch (error) {
   // The action's own fault: the release was not judged.
   core.setOutput('result', 'error')

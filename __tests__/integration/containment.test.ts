@@ -2,12 +2,16 @@
 // entries: the runner's secrets, processes left behind in sessions of their own, a host without
 // ps, a daemon on every address, writes under HOME.
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import { pathWithout, stepPath, scratch } from '../../scripts/lib/runner.js'
+import { parseFileCommands, pathWithout, stepPath, scratch, type ActionRun } from '../../scripts/lib/runner.js'
+import { OUTPUT_NAMES } from '../../src/action/outputs.js'
+import { STATE } from '../../src/engine/state.js'
 import { isProcessGone } from '../../src/host/command.js'
-import { assertCleanedUp, assertFailed, assertPassed, housekeeping, killMainWhen, smoke } from './helpers.js'
+import { assertCleanedUp, assertFailed, assertPassed, explain, housekeeping, killMainWhen, smoke } from './helpers.js'
 
 housekeeping()
 
@@ -26,6 +30,15 @@ const SECRETS = {
 interface Dump {
   label: string
   env: Record<string, string>
+  /** Its ancestors, parent first, with their environments as /proc shows them (Linux). */
+  ancestors: { pid: number; command: string; environ: string[] }[]
+}
+
+/** The ancestors of a dump up to and including the main step: every process between the runner and the release. */
+function upToMain(dump: Dump, mainPid: number): Dump['ancestors'] {
+  const at = dump.ancestors.findIndex(a => a.pid === mainPid)
+  assert.ok(process.platform !== 'linux' || at >= 0, `${dump.label}: the main step is among its ancestors`)
+  return dump.ancestors.slice(0, at + 1)
 }
 
 describe('the sealed environment of the code under test', () => {
@@ -33,11 +46,12 @@ describe('the sealed environment of the code under test', () => {
     it(`no secret and no input reaches the install scripts, ktx or the daemon; env-passthrough does, and is logged (${manager})`, async () => {
       const dumps = scratch('env-dumps-')
       const scripts = { preinstall: 'node lib/lifecycle.js preinstall', postinstall: 'node lib/lifecycle.js postinstall' }
+      let mainPid = 0
       const run = await smoke(
         { manifest: { scripts } },
         // cache: false, as the fake ACTIONS_CACHE_URL leads nowhere.
         { 'package-manager': manager, cache: 'false', 'env-passthrough': 'KTX_FIXTURE_DUMP_DIR, EXTRA_FLAG_*\nNODE_AUTH_TOKEN' },
-        { env: { ...SECRETS, KTX_FIXTURE_DUMP_DIR: dumps, EXTRA_FLAG_A: 'on', NODE_AUTH_TOKEN: 'passed-on-purpose' } }
+        { env: { ...SECRETS, KTX_FIXTURE_DUMP_DIR: dumps, EXTRA_FLAG_A: 'on', NODE_AUTH_TOKEN: 'passed-on-purpose' }, onMainStarted: pid => (mainPid = pid) }
       )
       assertPassed(run, 'admin')
       const all = readdirSync(dumps).map(f => JSON.parse(readFileSync(path.join(dumps, f), 'utf8')) as Dump)
@@ -65,15 +79,130 @@ describe('the sealed environment of the code under test', () => {
           assert.equal(dump.env.KTX_TELEMETRY_DISABLED, '1')
           assert.equal(dump.env.DO_NOT_TRACK, '1')
         } else {
-          assert.equal(dump.env.HOME, process.env.HOME, 'the install keeps the user HOME and so their npm and pnpm config')
+          // The install has a HOME of its own in the sandbox; the user's npm config is carried in.
+          assert.match(dump.env.HOME, /\/ktx-smoke-\w+\/install-home$/, `${dump.label} runs with the install's sandbox HOME`)
+          assert.ok(dump.env.HOME.startsWith(run.runnerTemp))
+        }
+        // Nor can it read a secret in the environment of any process between the runner and itself, main included.
+        for (const ancestor of upToMain(dump, mainPid)) {
+          assert.deepEqual(
+            ancestor.environ.filter(e => /^(ACTIONS_|INPUT_|STATE_|GITHUB_TOKEN=)/.test(e) || e.includes('sekrit')),
+            [],
+            `${dump.label} read secrets or inputs in the environment of its ancestor ${ancestor.pid} (${ancestor.command})`
+          )
         }
       }
+      // The main step re-executed itself without them: same pid, and its environment read by the release holds only the sealed set.
+      const main = all.find(d => d.label === 'ktx')!.ancestors.find(a => a.pid === mainPid)
+      if (process.platform === 'linux') {
+        assert.ok(main, "the main step is the ktx command's parent")
+        assert.match(main.command, /dist\/main\/index\.js --continue-from \S+ktx-smoke-handoff-/)
+        assert.ok(main.environ.some(e => e.startsWith('PATH=')))
+        assert.deepEqual(
+          main.environ.filter(e => /^(GITHUB_|INPUT_|ACTIONS_|STATE_)/.test(e)),
+          [],
+          "not even the file commands' paths"
+        )
+      }
+      assert.equal(readdirSync(run.runnerTemp).filter(f => f.startsWith('ktx-smoke-handoff-')).length, 0, 'the handoff file is gone')
       assert.match(
         run.main.stdout,
         /env-passthrough \(KTX_FIXTURE_DUMP_DIR, EXTRA_FLAG_\*, NODE_AUTH_TOKEN\) passes: EXTRA_FLAG_A, KTX_FIXTURE_DUMP_DIR, NODE_AUTH_TOKEN/
       )
       assert.match(run.main.stdout, /::warning::env-passthrough gives the release under test these secret-looking variables, as asked: NODE_AUTH_TOKEN/)
       rmSync(dumps, { recursive: true, force: true })
+    })
+  }
+})
+
+/** A HOME with the dotfiles a runner user has, to be watched. */
+function runnerHome(): string {
+  const home = scratch('runner-home-')
+  writeFileSync(path.join(home, '.bashrc'), "# the runner user's bashrc\n")
+  writeFileSync(path.join(home, '.gitconfig'), '[user]\n\tname = runner\n')
+  mkdirSync(path.join(home, '.config', 'gh'), { recursive: true })
+  writeFileSync(path.join(home, '.config', 'gh', 'hosts.yml'), 'github.com: {}\n')
+  return home
+}
+
+/** The step's environment with that HOME, the user's npm config carried as a runner's setup-node would. */
+function withHome(home: string): Record<string, string> {
+  const npmrc = path.join(os.homedir(), '.npmrc')
+  return { HOME: home, ...(existsSync(npmrc) ? { NPM_CONFIG_USERCONFIG: npmrc } : {}) }
+}
+
+/** What a job's next steps get from the smoke's file commands: the action's own lines only. */
+function assertOwnFileCommands(run: ActionRun): void {
+  const { files } = run.layout
+  assert.equal(readFileSync(files.GITHUB_ENV, 'utf8'), '', 'GITHUB_ENV holds nothing')
+  assert.equal(readFileSync(files.GITHUB_PATH, 'utf8'), '', 'GITHUB_PATH holds nothing')
+  // Outputs and state hold the action's names only (the summary is the action's Markdown, which may quote the release).
+  assert.deepEqual(
+    Object.keys(parseFileCommands(readFileSync(files.GITHUB_OUTPUT, 'utf8'))).filter(name => !(OUTPUT_NAMES as readonly string[]).includes(name)),
+    []
+  )
+  const states = Object.values(STATE) as string[]
+  assert.deepEqual(
+    Object.keys(parseFileCommands(readFileSync(files.GITHUB_STATE, 'utf8'))).filter(name => !states.includes(name)),
+    []
+  )
+}
+
+describe("nothing the release does reaches past its sandbox (a runner's layout)", () => {
+  const REACH = ['hostile-file-commands', 'hostile-checkout', 'hostile-actions', 'hostile-bashrc', 'escape-setsid']
+  const scripts = { postinstall: 'node lib/lifecycle.js postinstall' }
+  const cases: [string, string, string[]][] = [
+    ['ktx commands', 'npm', REACH],
+    ['ktx commands', 'pnpm', REACH],
+    ['its install script', 'npm', ['at-install', ...REACH]],
+    ['its install script', 'pnpm', ['at-install', ...REACH]]
+  ]
+  for (const [from, manager, faults] of cases) {
+    it(`from ${from} (${manager}): the file commands restored, the checkout, other actions, ~/.bashrc and a setsid helper named; the run failed`, async () => {
+      const home = runnerHome()
+      const run = await smoke({ faults, manifest: { scripts } }, { 'package-manager': manager }, { env: withHome(home) })
+      const phase = from === 'ktx commands' ? 'version' : 'install'
+      const { workspace, otherAction, work } = run.layout
+      const breach = new RegExp(
+        [
+          `Phase ${phase} failed: the release wrote to GITHUB_ENV: NODE_OPTIONS=--require=/tmp/ktx-smoke-evil\\.js; `,
+          "the release wrote to GITHUB_PATH: /tmp/ktx-smoke-evil-bin \\(restored to what the action wrote: nothing of it reaches the job's next steps\\); ",
+          `the release changed files outside its sandbox, in the checkout: ${workspace}/README\\.md; `,
+          `in the job's actions: ${otherAction}/dist/index\\.js; in the runner user's HOME: ~/\\.bashrc`
+        ].join('')
+      )
+      assertFailed(run, phase, breach)
+      assert.ok(work.length > 0)
+      // The helper that dropped the marker, left the sandbox and called setsid was found anyway, and killed.
+      assert.match(
+        run.main.stdout,
+        new RegExp(`Phase ${phase} failed: it left 1 process\\(es\\) running after it exited: pid \\d+ \\(sleep 600\\)\\. They were killed\\.`)
+      )
+      assert.match(run.summary, new RegExp(`^## ktx smoke: ❌ failed in \`${phase}\``))
+      assertOwnFileCommands(run)
+    })
+  }
+
+  for (const [manager, inputs] of [
+    ['npm', { cache: 'false', installs: 'project,global,npx' }],
+    ['pnpm', { installs: 'global,project,npx' }]
+  ] as const) {
+    it(`a healthy release on the same layout changes nothing outside and warns of nothing (${manager}, ${JSON.stringify(inputs)})`, async () => {
+      const home = runnerHome()
+      // Its dotfiles and ~/.config (with cache: false the installs use the user's own npm cache, ~/.npm, on purpose).
+      const dotfiles = (): string[] =>
+        readdirSync(home, { recursive: true, encoding: 'utf8' })
+          .filter(f => !f.startsWith('.npm') && !f.startsWith('.local') && !f.startsWith('.cache'))
+          .sort()
+      const before = dotfiles()
+      const run = await smoke({ manifest: { scripts } }, { 'package-manager': manager, ...inputs }, { env: withHome(home) })
+      assert.equal(run.outputs.result, 'passed', explain(run))
+      assert.doesNotMatch(run.main.stdout, /::warning::/)
+      assert.deepEqual(dotfiles(), before, "nothing new among the runner user's dotfiles")
+      assert.equal(readFileSync(path.join(home, '.bashrc'), 'utf8'), "# the runner user's bashrc\n")
+      assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: run.layout.workspace, encoding: 'utf8' }), '', 'the checkout is clean')
+      assertOwnFileCommands(run)
+      assertCleanedUp(run)
     })
   }
 })

@@ -158,7 +158,7 @@ describe('download caches and uv', () => {
     assertErrored(
       run,
       'package',
-      /::error::Phase package could not run: Input uv-binary: no file at "tools\/uv" \(looked for \S+\/workspace\/tools\/uv\)\. Give the path of a uv executable, or leave uv-binary empty\./
+      /::error::Phase package could not run: Input uv-binary: no file at "tools\/uv" \(looked for \S+\/repo\/repo\/tools\/uv\)\. Give the path of a uv executable, or leave uv-binary empty\./
     )
   })
 })

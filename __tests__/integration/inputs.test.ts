@@ -104,12 +104,12 @@ describe('tarballs that are not a ktx npm tarball', () => {
     [
       'no file matches the glob',
       () => ({ tarball: 'artifacts/*.tgz' }),
-      /::error::Phase package could not run: Input tarball: no file matches "artifacts\/\*\.tgz" \(relative to \S+\/workspace\)/
+      /::error::Phase package could not run: Input tarball: no file matches "artifacts\/\*\.tgz" \(relative to \S+\/repo\/repo\)/
     ],
     [
       'no file at the path',
       () => ({ tarball: 'dist/kaelio-ktx.tgz' }),
-      /::error::Phase package could not run: Input tarball: no file at "dist\/kaelio-ktx\.tgz" \(looked for \S+\/workspace\/dist\/kaelio-ktx\.tgz, relative to \S+\/workspace\)/
+      /::error::Phase package could not run: Input tarball: no file at "dist\/kaelio-ktx\.tgz" \(looked for \S+\/repo\/repo\/dist\/kaelio-ktx\.tgz, relative to \S+\/repo\/repo\)/
     ],
     [
       'a glob matching two files',
@@ -142,10 +142,11 @@ describe('the tools on PATH and the runner', () => {
     writeFileSync(file, '')
     const run = await runAction({ inputs: { tarball: packFixture() }, env: { RUNNER_TEMP: path.join(file, 'temp') } })
     assert.equal(run.outputs.result, 'error', explain(run))
-    assert.equal(run.outputs['failed-phase'], 'install', explain(run))
+    // The download caches are made first, in package (before the main step drops the runner's tokens).
+    assert.equal(run.outputs['failed-phase'], 'package', explain(run))
     assert.match(
       run.main.stdout,
-      /::error::Phase install could not run: Cannot create the sandbox in RUNNER_TEMP \(\S+a-file\/temp\): ENOTDIR[^\n]*It must be a writable directory\./
+      /::error::Phase package could not run: Cannot create the download caches in RUNNER_TEMP \(\S+a-file\/temp\/ktx-smoke-cache\): ENOTDIR[^\n]*It must be a writable directory\./
     )
     assert.equal(run.post?.code, 0)
     rmSync(path.dirname(file), { recursive: true, force: true })

@@ -23,7 +23,7 @@ housekeeping()
 const tarball = realTarball()
 
 /** The phases ktx runs without a Python runtime: all of them pass offline. */
-const OFFLINE = CORE_PHASES.slice(0, CORE_PHASES.indexOf('lazy-install'))
+const OFFLINE: string[] = CORE_PHASES.slice(0, CORE_PHASES.indexOf('lazy-install'))
 
 /** ktx's own words when it cannot download uv, and the action's remedy after them. */
 const UV_REASON = /ktx: ktx Python runtime install failed: ktx could not download uv 0\.11\.21 \(required to install the ktx Python runtime\)/

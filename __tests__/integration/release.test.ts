@@ -86,13 +86,11 @@ describe('a published release, from the registry', () => {
       assert.ok([...run.main.stdout.matchAll(/registry: @kaelio\/ktx@0\.12\.0 is not served yet \(E404\); trying again in \d+ s/g)].length >= 1)
       assert.ok(registry.documentRequests() > 2)
       assert.equal(run.outputs['tarball-integrity'], packReport(tarball).integrity, 'the file the registry serves is the one smoked')
-      assert.match(run.main.stdout, /\$ npm install --global --no-audit --no-fund (--allow-scripts=\S+ )?@kaelio\/ktx@0\.12\.0/)
+      assert.match(run.main.stdout, /\$ npm install --global --no-audit --no-fund (--cache \S+ )?(--allow-scripts=\S+ )?@kaelio\/ktx@0\.12\.0/)
       assert.match(run.main.stdout, /--package @kaelio\/ktx@0\.12\.0 -- ktx --version/)
-      // npm's own warnings on npx's stderr are npm's, not the release's: the npx phase passes with them.
-      assert.match(
-        run.main.stdout,
-        /--package @kaelio\/ktx@0\.12\.0 -- ktx --version\n::stop-commands::\S+\n[\s\S]*?npm warn deprecated @kaelio\/ktx@0\.12\.0: use 0\.12\.1/
-      )
+      // npm warns that the release is deprecated (npx reuses the installs' cache, where it may stay quiet);
+      // its warnings are npm's, not the release's (unit-tested for npx's stderr): every phase passed.
+      assert.match(run.main.stdout, /npm warn deprecated @kaelio\/ktx@0\.12\.0: use 0\.12\.1/)
       // As ktx checks a published release: setup --help and status --help through npx too.
       assert.match(run.main.stdout, /--package @kaelio\/ktx@0\.12\.0 -- ktx setup --help\n[\s\S]*?Usage: ktx setup/)
       assert.match(run.main.stdout, /--package @kaelio\/ktx@0\.12\.0 -- ktx status --help\n[\s\S]*?Usage: ktx status/)

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import net from 'node:net'
 import { describe, it } from 'node:test'
 import { decodeProcAddress, listenAddresses, outsideAddresses, reachableOutside } from '../../src/ktx/daemon.js'
 import { RUN_MARKER } from '../../src/host/env.js'
-import { descendants, listProcesses, markerIn, parseCimListing, parseProcStat, parsePsListing, processesOfRun } from '../../src/host/processes.js'
+import { bootTicksNow, descendants, listProcesses, markerIn, parseCimListing, parseProcStat, parsePsListing, processesOfRun } from '../../src/host/processes.js'
 
 describe('process listings', () => {
   it('parses macOS ps -E output: parent pid, command line with spaces, the run marker among the environment', () => {
@@ -17,8 +17,10 @@ describe('process listings', () => {
   })
 
   it('parses /proc/<pid>/stat even when the process name holds spaces and parentheses', () => {
-    assert.deepEqual(parseProcStat('4242 (ktx (daemon) x) S 17 4242 4242 0 -1'), { state: 'S', ppid: 17 })
-    assert.deepEqual(parseProcStat('9 (node) Z 1 9 9'), { state: 'Z', ppid: 1 })
+    const tail = (ppid: number, start: number): string => `${ppid} 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 ${start} 1000 10`
+    assert.deepEqual(parseProcStat(`4242 (ktx (daemon) x) S ${tail(17, 98765)}`), { state: 'S', ppid: 17, startTicks: 98765 })
+    assert.deepEqual(parseProcStat(`9 (node) Z ${tail(1, 5)}`), { state: 'Z', ppid: 1, startTicks: 5 })
+    assert.equal(parseProcStat('9 (node) Z 1 9 9'), undefined, 'a line cut short is no process')
     assert.equal(markerIn(`A=1\0${RUN_MARKER}=abc\0B=2\0`, '\0'), 'abc')
     assert.equal(markerIn(`A=1\0X${RUN_MARKER}=abc\0`, '\0'), undefined)
   })
@@ -47,10 +49,48 @@ describe('process listings', () => {
       { pid: 15, ppid: 1, command: 'bystander /tmp/unrelated' }
     ]
     assert.deepEqual(
-      processesOfRun(listing, 'run-1', ['/tmp/ktx-smoke-abc'], [500]).map(p => p.pid),
+      processesOfRun(listing, { runId: 'run-1', forms: ['/tmp/ktx-smoke-abc'], roots: [500] }).map(p => p.pid),
       [10, 11, 12, 13]
     )
     assert.deepEqual([...descendants([12], listing)].sort(), [12, 13])
+  })
+
+  it('an escapee is new, of this user, and has no older ancestor; another run or an older parent is not the run', () => {
+    const uid = process.getuid?.()
+    const since = 1000
+    const listing = [
+      { pid: 40, ppid: 1, command: 'job-of-another-runner', startTicks: 500, uid },
+      { pid: 41, ppid: 40, command: 'its-child', startTicks: 1500, uid },
+      { pid: 42, ppid: 1, command: 'older-daemon', startTicks: 900, uid },
+      { pid: 43, ppid: 1, command: 'other-run-daemon', marker: 'run-2', startTicks: 1500, uid },
+      { pid: 44, ppid: 1, command: 'root-process', startTicks: 1500, uid: (uid ?? 0) + 1 }
+    ]
+    assert.deepEqual(processesOfRun(listing, { runId: 'run-1', forms: ['/tmp/ktx-smoke-abc'], since }), [])
+  })
+
+  it('finds a live escapee on Linux: setsid, no marker, no sandbox path, orphaned', async () => {
+    if (process.platform !== 'linux') return
+    const since = bootTicksNow()!
+    // A child that starts a detached grandchild with an empty environment and exits: the grandchild goes to init.
+    const code = "const c = require('child_process').spawn('sleep', ['30'], { detached: true, stdio: 'ignore', env: {} }); console.log(c.pid); c.unref()"
+    const helper = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', env: { ...process.env, [RUN_MARKER]: 'unit-escape' } })
+    const pid = Number(helper.stdout.trim())
+    try {
+      const listing = (await listProcesses())!
+      const escapee = listing.find(p => p.pid === pid)
+      assert.ok(escapee, 'the escapee runs')
+      assert.equal(escapee.marker, undefined)
+      assert.equal(escapee.ppid, 1)
+      const found = processesOfRun(listing, { runId: 'unit-escape', forms: [], since }).map(p => p.pid)
+      assert.ok(found.includes(pid), 'found by start time, user, cgroup and ancestry')
+      assert.ok(!processesOfRun(listing, { runId: 'unit-escape', forms: [] }).some(p => p.pid === pid), 'not without the start of the run')
+      assert.ok(
+        !processesOfRun(listing, { runId: 'unit-escape', forms: [], since: escapee.startTicks! + 100 }).some(p => p.pid === pid),
+        'not when it is older than the run'
+      )
+    } finally {
+      process.kill(pid, 'SIGKILL')
+    }
   })
 
   it('lists live processes with their markers from /proc, without ps', async () => {

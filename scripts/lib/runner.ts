@@ -22,6 +22,8 @@ export interface ActionRun {
   state: Record<string, string>
   summary: string
   runnerTemp: string
+  /** The job's folders (the checkout, another action's code, the file commands). */
+  layout: RunnerLayout
   /** Processes still running from RUNNER_TEMP after the main step (should be none unless it was killed). */
   leftoversAfterMain: string[]
   /** Processes still running from RUNNER_TEMP after the post step (should be none). */
@@ -189,16 +191,49 @@ export function pathWithout(hidden: string[], base: string): string {
   return dir
 }
 
-/** Runs dist/main then dist/post as the runner does: INPUT_*, GITHUB_OUTPUT/STATE/STEP_SUMMARY, RUNNER_TEMP. */
+/** A job's folders as a GitHub runner lays them out under its work dir. */
+export interface RunnerLayout {
+  /** `<work>`: the runner's work dir for the job. */
+  work: string
+  /** `<work>/_temp`. */
+  runnerTemp: string
+  /** `<work>/repo/repo`: a git checkout with one commit. */
+  workspace: string
+  /** `<work>/_actions/actions/upload-artifact/v4`: another action of the job, which runs after the smoke. */
+  otherAction: string
+  /** The step's file commands, in `<work>/_temp/_runner_file_commands/`, by variable. */
+  files: Record<'GITHUB_ENV' | 'GITHUB_PATH' | 'GITHUB_OUTPUT' | 'GITHUB_STATE' | 'GITHUB_STEP_SUMMARY', string>
+}
+
+/** Lays out `work` as a runner does for a job: RUNNER_TEMP, the step's file commands, the checkout, another action's code. */
+export function runnerLayout(work: string): RunnerLayout {
+  const runnerTemp = path.join(work, '_temp')
+  const commands = path.join(runnerTemp, '_runner_file_commands')
+  const workspace = path.join(work, 'repo', 'repo')
+  const otherAction = path.join(work, '_actions', 'actions', 'upload-artifact', 'v4')
+  for (const dir of [commands, workspace, path.join(otherAction, 'dist')]) mkdirSync(dir, { recursive: true })
+  const id = path.basename(work).replace(/^job-/, '')
+  const kinds = { GITHUB_ENV: 'set_env', GITHUB_PATH: 'add_path', GITHUB_OUTPUT: 'set_output', GITHUB_STATE: 'save_state', GITHUB_STEP_SUMMARY: 'step_summary' }
+  const files = Object.fromEntries(Object.entries(kinds).map(([name, kind]) => [name, path.join(commands, `${kind}_${id}`)])) as RunnerLayout['files']
+  for (const file of Object.values(files)) writeFileSync(file, '')
+  writeFileSync(path.join(otherAction, 'action.yml'), 'name: upload-artifact\nruns:\n  using: node24\n  main: dist/index.js\n')
+  writeFileSync(path.join(otherAction, 'dist', 'index.js'), "console.log('upload-artifact')\n")
+  writeFileSync(path.join(workspace, 'README.md'), '# the repository under test\n')
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=ci', '-c', 'user.email=ci@example.com', ...args], { cwd: workspace, stdio: 'ignore' })
+  git('init', '-q')
+  git('add', '.')
+  git('commit', '-q', '-m', 'checkout')
+  return { work, runnerTemp, workspace, otherAction, files }
+}
+
+/** Runs dist/main then dist/post as the runner does: INPUT_*, the file commands, RUNNER_TEMP, a checkout as GITHUB_WORKSPACE. */
 export async function runAction(options: RunOptions): Promise<ActionRun> {
   const parent = options.tempParent ?? RUNS
   mkdirSync(parent, { recursive: true })
-  const job = mkdtempSync(path.join(parent, 'job-'))
-  const runnerTemp = path.join(job, 'temp')
-  const workspace = path.join(job, 'workspace')
-  mkdirSync(runnerTemp)
-  mkdirSync(workspace)
-  const files = { GITHUB_OUTPUT: 'output', GITHUB_STATE: 'state', GITHUB_STEP_SUMMARY: 'summary' }
+  const layout = runnerLayout(mkdtempSync(path.join(parent, 'job-')))
+  const { runnerTemp, workspace } = layout
+  const files: Record<string, string> = layout.files
   const env: NodeJS.ProcessEnv = {
     ...baseEnv(),
     PATH: stepPath(options.pathNode ?? 24, !options.withoutPnpm),
@@ -209,9 +244,8 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     ...options.env
   }
   for (const [name, file] of Object.entries(files)) {
-    const given = options.files?.[name as keyof typeof files]
-    env[name] = given ?? path.join(job, file)
-    if (!given) writeFileSync(env[name]!, '')
+    const given = options.files?.[name as keyof typeof options.files]
+    env[name] = given ?? file
   }
   for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
 
@@ -236,6 +270,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     state,
     summary: readOr(env.GITHUB_STEP_SUMMARY!),
     runnerTemp,
+    layout,
     leftoversAfterMain,
     leftovers: options.skipPost ? leftoversAfterMain : processesUnder(runnerTemp)
   }

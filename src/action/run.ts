@@ -1,5 +1,7 @@
 import * as core from '@actions/core'
 import { writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { cachedPaths } from '../engine/cache.js'
 import { actionsCacheClient } from './cache.js'
 import { junitXml } from '../engine/junit.js'
@@ -13,9 +15,15 @@ import { actionLog } from './log.js'
 import { outputsBeforeAnyPhase, outputsOf } from './outputs.js'
 import { reportPaths, writeReport } from '../engine/report.js'
 import { summaryMarkdown } from './summary.js'
-import { newContext, type SmokeResult } from '../engine/context.js'
-import { runPhases } from '../engine/runner.js'
+import { newContext, type SmokeContext, type SmokeResult } from '../engine/context.js'
+import { failAfterRun, guardBreach, runPhases, type Continued } from '../engine/runner.js'
 import { STATE } from '../engine/state.js'
+import { FileCommandGuard, fileCommandPaths } from '../host/file-commands.js'
+import { HomeWatch } from '../host/home.js'
+import { outsideWatch } from '../host/outside.js'
+import { tempParent } from '../host/sandbox.js'
+import { reexec, takeHandoff, writeHandoff, type Handoff } from './handoff.js'
+import { canReexec, ENGINE_VARIABLES, engineEnv } from '../host/env.js'
 
 /** Runs a reporter; a failing one becomes a warning and never hides the smoke's result. */
 function safely(what: string, fn: () => unknown): Promise<void> {
@@ -27,58 +35,67 @@ function safely(what: string, fn: () => unknown): Promise<void> {
     )
 }
 
+/**
+ * The step's file commands as the action writes them: through the guard where the runner gave a
+ * file (so that it knows every byte the action wrote), through @actions/core elsewhere (a local
+ * runner's stubs).
+ */
+interface StepFiles {
+  output(name: string, value: string): void
+  state(name: string, value: string): void
+  summary(markdown: string): Promise<unknown>
+}
+
+function stepFiles(guard: FileCommandGuard): StepFiles {
+  const paths = guard.paths
+  return {
+    output: (name, value) => (paths.GITHUB_OUTPUT ? guard.write('GITHUB_OUTPUT', name, value) : core.setOutput(name, value)),
+    state: (name, value) => (paths.GITHUB_STATE ? guard.write('GITHUB_STATE', name, value) : core.saveState(name, value)),
+    summary: async markdown => (paths.GITHUB_STEP_SUMMARY ? guard.append('GITHUB_STEP_SUMMARY', markdown) : core.summary.addRaw(markdown).write())
+  }
+}
+
 /** Sets outputs; a GITHUB_OUTPUT that cannot be written is a warning, not a crash. */
-function setOutputs(values: Record<string, string>): void {
+function setOutputs(files: StepFiles, values: Record<string, string>): void {
   try {
-    for (const [name, value] of Object.entries(values)) core.setOutput(name, value)
+    for (const [name, value] of Object.entries(values)) files.output(name, value)
   } catch (error) {
     core.warning(`Could not write the step outputs: ${(error as Error).message}`)
   }
+}
+
+interface StateStore {
+  save: (name: string, value: string) => void
+  get: (name: string) => string | undefined
+  lost: () => boolean
+  entries: () => [string, string][]
 }
 
 /**
  * GITHUB_STATE for the post step, kept in memory as well. When the file cannot be written the post
  * step will not know the sandbox, so main cleans up fully itself (`lost` tells it to).
  */
-function stateStore(): { save: (name: string, value: string) => void; get: (name: string) => string | undefined; lost: () => boolean } {
-  const values = new Map<string, string>()
+function stateStore(files: StepFiles, saved: [string, string][] = []): StateStore {
+  const values = new Map<string, string>(saved)
   let lost = false
   return {
     save(name, value) {
       values.set(name, value)
       try {
-        core.saveState(name, value)
+        files.state(name, value)
       } catch (error) {
         if (!lost) core.warning(`Could not save state for the post step (${(error as Error).message}); the main step cleans up itself.`)
         lost = true
       }
     },
     get: name => values.get(name),
-    lost: () => lost
+    lost: () => lost,
+    entries: () => [...values]
   }
 }
 
-/** The main step: parse inputs, run the phases, stop what they started, report. Returns the exit code. */
-export async function run(): Promise<number> {
-  let inputs: Inputs
-  try {
-    inputs = parseInputs(name => core.getInput(name))
-  } catch (error) {
-    setOutputs(outputsBeforeAnyPhase())
-    core.setFailed(error instanceof InputError ? error.message : `Could not read the inputs: ${(error as Error).message}`)
-    return 1
-  }
-
-  const state = stateStore()
-  const services = {
-    cache: actionsCacheClient,
-    event: { name: process.env.GITHUB_EVENT_NAME, ref: process.env.GITHUB_REF, runnerEnvironment: process.env.RUNNER_ENVIRONMENT }
-  }
-  const ctx = newContext(inputs, actionLog(inputs.quiet), state.save, process.env.GITHUB_WORKSPACE || process.cwd(), services)
-  state.save(STATE.runId, ctx.runId)
-  state.save(STATE.keepSandbox, String(inputs.keepSandbox))
-
-  // A cancelled run stops its command and its daemon itself and still reports; a second signal ends it at once.
+/** A cancelled run stops its command and its daemon itself and still reports; a second signal ends it at once. */
+function cancelOnSignals(ctx: SmokeContext): void {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (ctx.cancellation.signal) process.exit(1)
     core.info(`${signal}: cancelling during phase ${ctx.phase ?? '(before the first phase)'}; stopping what the run started`)
@@ -87,18 +104,123 @@ export async function run(): Promise<number> {
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+}
 
-  const result: SmokeResult = await runPhases(ctx, phasesFor(inputs), ktxAdvice)
+/**
+ * What watches the world outside the sandbox while the release runs (taken before it first runs):
+ * the job's file commands, restored to what the action wrote; the checkout, the runner's copies of
+ * the job's actions and the runner user's dotfiles, compared by git or by size and mtime.
+ */
+function watchOutside(ctx: SmokeContext, guard: FileCommandGuard): void {
+  const started = performance.now()
+  const runnerTemp = process.env.RUNNER_TEMP?.trim()
+  const watch = outsideWatch({
+    workspace: ctx.workspace,
+    actionsDir: runnerTemp ? path.join(path.dirname(runnerTemp), '_actions') : undefined,
+    home: os.homedir(),
+    ignore: [tempParent()]
+  })
+  ctx.guards = [guard, watch]
+  ctx.facts.watchMs = Math.round(performance.now() - started)
+}
 
-  // Nothing the run started outlives the main step, whatever the phases left behind (while the reports are written).
+/** The main step: parse inputs, restore the caches, then (re-executed without the runner's secrets) run the phases and report. */
+export async function run(options: { reexec?: boolean } = {}): Promise<number> {
+  const guard = new FileCommandGuard(fileCommandPaths(process.env))
+  const files = stepFiles(guard)
+  let inputs: Inputs
+  try {
+    inputs = parseInputs(name => core.getInput(name))
+  } catch (error) {
+    setOutputs(files, outputsBeforeAnyPhase())
+    core.setFailed(error instanceof InputError ? error.message : `Could not read the inputs: ${(error as Error).message}`)
+    return 1
+  }
+
+  const state = stateStore(files)
+  const services = {
+    cache: actionsCacheClient,
+    event: { name: process.env.GITHUB_EVENT_NAME, ref: process.env.GITHUB_REF, runnerEnvironment: process.env.RUNNER_ENVIRONMENT }
+  }
+  const ctx = newContext(inputs, actionLog(inputs.quiet), state.save, process.env.GITHUB_WORKSPACE || process.cwd(), services)
+  state.save(STATE.runId, ctx.runId)
+  state.save(STATE.keepSandbox, String(inputs.keepSandbox))
+  cancelOnSignals(ctx)
+
+  // The package phase runs no code of the release, and restores the caches with the runner's tokens.
+  const startedAt = Date.now()
+  const [first, ...rest] = phasesFor(inputs)
+  const head = await runPhases(ctx, [first], ktxAdvice)
+  if (head.result !== 'passed') return finish(ctx, head, state, files)
+  const continued: Continued = { phases: head.phases, startedAt }
+  if (options.reexec && canReexec()) {
+    const file = writeHandoff(tempParent(), handoffOf(ctx, continued, state, guard))
+    const error = await reexec(file, engineEnv(process.env, inputs.envPassthrough, ENGINE_VARIABLES))
+    core.warning(`The main step could not drop the runner's variables from its own environment (${error.message}); it goes on with them.`)
+  } else if (options.reexec) {
+    core.info(
+      "This runner cannot replace the main step's process (Windows, or a Node without process.execve): it keeps the runner's variables in its own environment (README → Security)."
+    )
+  }
+  watchOutside(ctx, guard)
+  return finish(ctx, await runPhases(ctx, rest, ktxAdvice, continued), state, files)
+}
+
+/** What the second image needs to go on where the first stopped. */
+function handoffOf(ctx: SmokeContext, continued: Continued, state: StateStore, guard: FileCommandGuard): Handoff {
+  const { inputs, runId, workspace, facts, sandbox, since, release, host, uvBinary, cacheDirs, pathDir } = ctx
+  return {
+    inputs,
+    runId,
+    workspace,
+    ...continued,
+    facts,
+    sandbox,
+    since,
+    release,
+    host,
+    uvBinary,
+    cacheDirs,
+    pathDir,
+    state: state.entries(),
+    fileCommands: guard.paths
+  }
+}
+
+/** The main step's second image: goes on from the handoff, with nothing of the runner's secrets in its environment. */
+export async function resume(file: string): Promise<number> {
+  const handoff = takeHandoff(file)
+  // The file commands' paths live in this process's memory only, where @actions/core finds them (a crash report).
+  Object.assign(process.env, handoff.fileCommands)
+  // What the step's files hold now is what the runner and the action wrote: no code of the release has run yet.
+  const guard = new FileCommandGuard(handoff.fileCommands)
+  const files = stepFiles(guard)
+  const state = stateStore(files, handoff.state)
+  const base = newContext(handoff.inputs, actionLog(handoff.inputs.quiet), state.save, handoff.workspace, { event: {} })
+  const { facts, sandbox, since, release, host, uvBinary, cacheDirs, pathDir } = handoff
+  const ctx: SmokeContext = { ...base, runId: handoff.runId, facts, sandbox, since, release, host, uvBinary, cacheDirs, pathDir }
+  if (sandbox) ctx.homeWatch = new HomeWatch(sandbox.home)
+  cancelOnSignals(ctx)
+  watchOutside(ctx, guard)
+  const [, ...rest] = phasesFor(handoff.inputs)
+  return finish(ctx, await runPhases(ctx, rest, ktxAdvice, handoff), state, files)
+}
+
+/** Stops what the run started, looks outside the sandbox once more, reports. Returns the exit code. */
+async function finish(ctx: SmokeContext, ran: SmokeResult, state: StateStore, files: StepFiles): Promise<number> {
+  const { inputs } = ctx
+  let result = ran
+  // Nothing the run started outlives the main step; only then is the last look outside the sandbox worth taking.
   const root = result.sandbox?.root
-  const grace = result.result === 'cancelled' ? CANCEL_GRACE_MS : undefined
-  const stopping = root
-    ? safely('cleanup', async () => {
-        for (const line of await stopWhatTheRunStarted(root, ctx.runId, state.get, grace)) core.info(`cleanup: ${line}`)
-        if (state.lost()) disposeSandbox(root, ctx.runId, inputs.keepSandbox, actionSay)
-      })
-    : Promise.resolve()
+  if (root) {
+    const grace = result.result === 'cancelled' ? CANCEL_GRACE_MS : undefined
+    await safely('cleanup', async () => {
+      for (const line of await stopWhatTheRunStarted(root, ctx.runId, state.get, grace)) core.info(`cleanup: ${line}`)
+      if (state.lost()) disposeSandbox(root, ctx.runId, inputs.keepSandbox, actionSay)
+    })
+  }
+  const breach = await guardBreach(ctx)
+  if (breach) result = failAfterRun(result, breach)
 
   // The post step saves the download caches of a fully passing run, unless they came from this very key.
   const cache = result.facts.cache
@@ -109,10 +231,9 @@ export async function run(): Promise<number> {
   const reports = reportPaths(ctx.runId)
   await safely('JSON report', () => writeReport(reports.json, result, inputs))
   await safely('JUnit report', () => writeFileSync(reports.junit, junitXml(result)))
-  setOutputs(outputsOf(result, reports))
-  await safely('job summary', () => core.summary.addRaw(summaryMarkdown(result)).write())
+  setOutputs(files, outputsOf(result, reports))
+  await safely('job summary', () => files.summary(summaryMarkdown(result)))
   for (const w of result.facts.homeWrites ?? []) core.warning(`ktx wrote under the sandbox HOME in ${w.phase}: ${w.files.map(f => `~/${f}`).join(', ')}`)
-  await stopping
 
   switch (result.result) {
     case 'passed':

@@ -5,7 +5,17 @@ import { createRequire } from 'node:module'
 import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { disposeSandbox, stopWhatTheRunStarted } from '../host/cleanup.js'
-import { CACHE_MODES, DEFAULTS, GENERATION_CHOICES, HOME_WRITES_MODES, InputError, PACKAGE_MANAGERS, parseInputs, type Inputs } from '../engine/inputs.js'
+import {
+  CACHE_MODES,
+  DEFAULTS,
+  GENERATION_CHOICES,
+  HOME_WRITES_MODES,
+  InputError,
+  PACKAGE_MANAGERS,
+  parseInputs,
+  parsePassthrough,
+  type Inputs
+} from '../engine/inputs.js'
 import { phasesFor } from '../ktx/phases/index.js'
 import { ktxAdvice } from '../ktx/remedies.js'
 import { killActiveCommands } from '../host/command.js'
@@ -14,7 +24,11 @@ import { terminalLog } from './terminal.js'
 import { junitXml } from '../engine/junit.js'
 import { writeReport } from '../engine/report.js'
 import { newContext, type Verdict } from '../engine/context.js'
-import { runPhases } from '../engine/runner.js'
+import { failAfterRun, guardBreach, runPhases } from '../engine/runner.js'
+import { outsideWatch } from '../host/outside.js'
+import { tempParent } from '../host/sandbox.js'
+import { canReexec, ENGINE_VARIABLES, engineEnv } from '../host/env.js'
+import os from 'node:os'
 
 /** This package's own version, from the package.json two levels above the bundle (build/cli/) or this file (src/cli/). */
 const OWN_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version
@@ -75,6 +89,23 @@ interface Options {
 /** The engine's messages name the action's inputs; here they are the <tarball> argument and options. */
 function inCliWords(text: string): string {
   return text.replaceAll('Input tarball:', 'The <tarball> argument:').replace(/Input ([a-z-]+):/g, 'Option --$1:')
+}
+
+/** Set in the environment ktx-smoke replaced its own with. */
+const SEALED = 'KTX_SMOKE_SEALED'
+/** What ktx-smoke itself reads from the environment, kept when it drops the rest. */
+const OWN_VARIABLES = ['NO_COLOR', 'FORCE_COLOR', 'COLUMNS', ...ENGINE_VARIABLES]
+
+/** `--env-passthrough`'s names, read before the options are parsed (what is passed must survive the re-execution). */
+function passthroughIn(argv: string[]): string[] {
+  const at = argv.findIndex(arg => arg === '--env-passthrough' || arg.startsWith('--env-passthrough='))
+  if (at < 0) return []
+  const value = argv[at].includes('=') ? argv[at].slice(argv[at].indexOf('=') + 1) : (argv[at + 1] ?? '')
+  try {
+    return parsePassthrough(value)
+  } catch {
+    return []
+  }
 }
 
 /** Exit codes: 0 passed, 1 the release failed, 2 usage or environment error, 130 interrupted. */
@@ -163,9 +194,16 @@ async function smoke(tarball: string | undefined, options: Options): Promise<voi
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
 
-  const result = await runPhases(ctx, phasesFor(inputs), ktxAdvice)
+  // Nothing outside the sandbox may change: the checkout you run it in, your dotfiles.
+  const reportDirs = [jsonFile, junitFile].map(file => path.dirname(file))
+  const watchStarted = performance.now()
+  ctx.guards = [outsideWatch({ workspace: process.cwd(), home: os.homedir(), ignore: [tempParent(), ...reportDirs] })]
+  ctx.facts.watchMs = Math.round(performance.now() - watchStarted)
+  let result = await runPhases(ctx, phasesFor(inputs), ktxAdvice)
   log.stop()
   await cleanUp(result.result === 'cancelled' ? 1000 : undefined)
+  const breach = await guardBreach(ctx)
+  if (breach) result = failAfterRun(result, breach)
 
   writeReport(jsonFile, result, inputs)
   writeFileSync(junitFile, junitXml(result))
@@ -189,6 +227,14 @@ async function smoke(tarball: string | undefined, options: Options): Promise<voi
 if (Number(process.versions.node.split('.')[0]) < 22) {
   process.stderr.write(`ktx-smoke needs Node 22 or newer; this is Node ${process.versions.node}. Switch Node (e.g. nvm use 22) and run it again.\n`)
   process.exit(2)
+}
+
+// The release under test can read this process's environment (/proc/<pid>/environ): first drop
+// what the shell holds beyond the sealed set (tokens, keys), by replacing this process's image.
+if (canReexec() && process.env[SEALED] !== '1') {
+  const execve = (process as unknown as { execve: (file: string, args: string[], env: NodeJS.ProcessEnv) => void }).execve
+  const env = { ...engineEnv(process.env, passthroughIn(process.argv), OWN_VARIABLES), [SEALED]: '1' }
+  execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], env)
 }
 
 // Usage errors (unknown option, missing argument, bad choice) are the caller's: exit 2, like the option checks.

@@ -88,6 +88,8 @@ export interface Facts {
   installs?: InstallMode[]
   /** The sqlite module the release brings (its better-sqlite3, or node:sqlite), as the sqlite phase found it. */
   sqlite?: string
+  /** Time spent watching outside the sandbox (file commands, checkout, actions, HOME): setting up and looking, in ms. */
+  watchMs?: number
 }
 
 export interface CacheFacts {
@@ -150,8 +152,10 @@ export interface SmokeContext {
   facts: Facts
   log: SmokeLog
   saveState: SaveState
-  /** What the default runtime root held for this version before the run ('' when nothing). */
-  defaultRootMark?: string
+  /** What watches the world outside the sandbox (the job's file commands, the checkout, HOME…), asked after every phase. */
+  guards?: Guard[]
+  /** Linux: the boot tick when the run began; processes new since then may be the run's escapees. */
+  since?: number
   /** The cache service and the event that triggered the run. */
   services: Services
   /** Download caches the action owns (unless cache is false). */
@@ -175,6 +179,11 @@ export interface SmokeContext {
   /** The name of the phase running now. */
   phase?: PhaseName
   cancellation: Cancellation
+}
+
+/** Watches something outside the sandbox: what the release did to it since the last look, undefined when nothing. */
+export interface Guard {
+  check(): string | undefined | Promise<string | undefined>
 }
 
 /** Settles when the run is cancelled; the action's and the CLI's signal handlers call `cancel`. */

@@ -28,6 +28,7 @@ export function reportOf(result: SmokeResult, inputs: Inputs): object {
     runtimeStatusAfter: f.statusAfter ?? null,
     runtimeFeatures: f.features ?? [],
     daemonUrl: f.daemon?.url ?? null,
+    watchMs: f.watchMs ?? 0,
     phases: result.phases
   }
 }

@@ -70,12 +70,45 @@ function problemOf(error: unknown): string {
 }
 
 /**
+ * What the guards (ctx.guards) found the release did outside its sandbox since they last looked,
+ * or undefined. They are asked after every phase, and once more when the run is over.
+ */
+export async function guardBreach(ctx: SmokeContext): Promise<string | undefined> {
+  if (!ctx.guards?.length) return undefined
+  const started = performance.now()
+  const found = await Promise.all(ctx.guards.map(guard => guard.check()))
+  ctx.facts.watchMs = Math.round((ctx.facts.watchMs ?? 0) + performance.now() - started)
+  const problems = found.filter((p): p is string => Boolean(p))
+  return problems.length === 0 ? undefined : problems.join('; ')
+}
+
+/** A run that was over before the release is seen to have done `breach`: failed, at its last phase. */
+export function failAfterRun(result: SmokeResult, breach: string, sandbox = result.sandbox): SmokeResult {
+  const last = [...result.phases].reverse().find(p => p.status !== 'skipped')
+  const phase = result.failedPhase ?? last?.name ?? 'package'
+  const message = shortenPaths(`${failureMessage(phase, `after the run: ${breach}`)}${result.failure ? `\n\n${result.failure}` : ''}`, sandbox)
+  return { ...result, result: 'failed', failedPhase: phase, failure: message }
+}
+
+/** Where a run taken over by a re-executed process goes on from: the phases done and when it began. */
+export interface Continued {
+  phases: PhaseResult[]
+  startedAt: number
+}
+
+/**
  * Runs the phases in order; the first failure, error or cancellation stops the run and the rest
  * are skipped. `advice` gives the failure message the CLI's knowledge (the front ends pass ktx's).
+ * `continued`: the phases a process before this one ran (a re-executed main step goes on).
  */
-export async function runPhases(ctx: SmokeContext, phases: Phase[], advice?: (ctx: SmokeContext) => FailureAdvice): Promise<SmokeResult> {
-  const started = Date.now()
-  const results: PhaseResult[] = []
+export async function runPhases(
+  ctx: SmokeContext,
+  phases: Phase[],
+  advice?: (ctx: SmokeContext) => FailureAdvice,
+  continued?: Continued
+): Promise<SmokeResult> {
+  const started = continued?.startedAt ?? Date.now()
+  const results: PhaseResult[] = [...(continued?.phases ?? [])]
   let stopped: { phase: PhaseName; verdict: Exclude<Verdict, 'passed'>; message: string } | undefined
   const cancelled = ctx.cancellation.promise.then(signal => {
     throw new CancelledError(signal)
@@ -107,10 +140,16 @@ export async function runPhases(ctx: SmokeContext, phases: Phase[], advice?: (ct
       status = verdictOf(error)
       const result = error instanceof ExpectationError ? (error.result ?? scope.last) : undefined
       message = shortenPaths(failureMessage(phase.name, problemOf(error), result, status, advice?.(ctx)), ctx.sandbox)
-      stopped = { phase: phase.name, verdict: status, message }
     } finally {
       clearInterval(heartbeat)
     }
+    // What the release did outside its sandbox outweighs whatever else the phase found.
+    const breach = await guardBreach(ctx)
+    if (breach) {
+      message = shortenPaths(`${failureMessage(phase.name, breach)}${message ? `\n\n${message}` : ''}`, ctx.sandbox)
+      status = 'failed'
+    }
+    if (status !== 'passed') stopped = { phase: phase.name, verdict: status as Exclude<Verdict, 'passed'>, message: message! }
     const phaseResult: PhaseResult = {
       name: phase.name,
       title: phase.title,

@@ -1,9 +1,10 @@
 // A running phase's handle: it runs the code under test in its sealed environment, records each
 // command, checks what must hold, and fails the phase on a process left behind or a runtime under HOME.
+import os from 'node:os'
 import path from 'node:path'
 import { runCommand, type CommandResult } from '../host/command.js'
-import { describeProcess, killProcesses, leftRunning, recordedDaemonPid } from '../host/containment.js'
-import { KTX_ENV, prependPath, sealedEnv } from '../host/env.js'
+import { describeProcess, killProcesses, leftRunning, recordedDaemonPid, type RunProcesses } from '../host/containment.js'
+import { carryPackageConfig, KTX_ENV, prependPath, sealedEnv } from '../host/env.js'
 import { runtimeFiles } from '../host/home.js'
 import type { Sandbox } from '../host/sandbox.js'
 import { CancelledError, ExpectationError, verify, type Check } from './checks.js'
@@ -98,7 +99,7 @@ export class PhaseScope {
   private async stopLeftovers(): Promise<string | undefined> {
     const { ctx } = this
     if (!ctx.sandbox) return undefined
-    const left = await leftRunning({ runId: ctx.runId, root: ctx.sandbox.root }, daemonPids(ctx), OUTLIVE_GRACE_MS)
+    const left = await leftRunning(runOf(ctx), daemonPids(ctx), OUTLIVE_GRACE_MS)
     if (left === undefined) {
       if (!this.notes.includes(CANNOT_LIST)) this.note(CANNOT_LIST)
       return undefined
@@ -151,16 +152,25 @@ export class PhaseScope {
 
 const CANNOT_LIST = 'processes cannot be listed on this host: whether a command left one running is not checked'
 
+/** How the run's processes are found: its marker, its sandbox, and (Linux) when it began. */
+export function runOf(ctx: SmokeContext): RunProcesses {
+  return { runId: ctx.runId, root: ctx.sandbox!.root, since: ctx.since }
+}
+
 /** The pids that may outlive a command: the project's daemon (as its state file and the start phases name it). */
 export function daemonPids(ctx: SmokeContext): number[] {
   const pids = [ctx.facts.daemon?.pid, ctx.sandbox ? recordedDaemonPid(ctx.sandbox.projectDir) : undefined]
   return pids.filter((pid): pid is number => pid !== undefined)
 }
 
-/** The sealed environment of the package install: no secrets, the user's HOME and package manager config. */
+/**
+ * The sealed environment of the package install: no secrets, a HOME of the sandbox's own (the
+ * release's install scripts cannot write the runner user's dotfiles), and the user's package
+ * manager config carried in.
+ */
 export function installEnv(ctx: SmokeContext): NodeJS.ProcessEnv {
-  const tmp = ctx.sandbox!.tmp
-  return sealedEnv(process.env, { runId: ctx.runId, passthrough: ctx.inputs.envPassthrough, set: { TMPDIR: tmp, TMP: tmp, TEMP: tmp } })
+  const home = { home: ctx.sandbox!.installHome, tmp: ctx.sandbox!.tmp }
+  return sealedEnv(process.env, { runId: ctx.runId, passthrough: ctx.inputs.envPassthrough, home, set: carryPackageConfig(process.env, os.homedir(), home) })
 }
 
 /** The sealed environment of every ktx command: the sandbox HOME, KTX_ENV, the runtime root, uv's dirs; `binDir` first on PATH. */

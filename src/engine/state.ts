@@ -5,6 +5,8 @@ export const STATE = {
   sandbox: 'sandbox',
   daemonPid: 'daemon-pid',
   secondDaemonPid: 'daemon-pid-2',
+  /** Linux: the boot tick when the run began (escapees that dropped the marker are found by it). */
+  since: 'since',
   /** Set by main when the post step should save the download caches: JSON { key, paths }. */
   cacheSave: 'cache-save'
 } as const

@@ -5,17 +5,18 @@ import { removeSandbox, sandboxAt } from './sandbox.js'
 /**
  * Stops every daemon the run started (the pids it saw, and the one ktx's state file names) and
  * kills everything else of the run still running: found by the run's marker variable, by the
- * sandbox path, or (Windows) by descent. Returns what it did, one line per action; nothing when
+ * sandbox path, (Windows) by descent, or (Linux) as an escapee new since the run began. Returns what it did, one line per action; nothing when
  * everything had already ended. `graceMs`: how long a daemon gets after SIGTERM.
  */
 export async function stopWhatTheRunStarted(root: string, runId: string, state: (name: string) => string | undefined, graceMs = 5000): Promise<string[]> {
+  const since = pidOf(state(STATE.since))
   const lines: string[] = []
   const pids = new Set(
     [pidOf(state(STATE.daemonPid)), pidOf(state(STATE.secondDaemonPid)), recordedDaemonPid(sandboxAt(root).projectDir)].filter(
       (pid): pid is number => pid !== undefined
     )
   )
-  const run = { runId, root }
+  const run = { runId, root, since }
   const before = await runProcesses(run)
   const ours = before && new Set(before.map(p => p.pid))
   await Promise.all(

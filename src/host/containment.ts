@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { isProcessGone, killTree, startedPids, waitFor } from './command.js'
-import { descendants, listProcesses, processesOfRun, type ProcessInfo } from './processes.js'
+import { descendants, listProcesses, processesOfRun, type ProcessInfo, type RunIdentity } from './processes.js'
 import { rootForms } from './sandbox.js'
 
 /**
@@ -13,6 +13,12 @@ export interface RunProcesses {
   runId: string
   /** The sandbox root. */
   root: string
+  /** Linux: the boot tick when the run began, to find escapees that dropped the marker (processes.ts). */
+  since?: number
+}
+
+function identity(run: RunProcesses): RunIdentity {
+  return { runId: run.runId, forms: rootForms(run.root), roots: process.platform === 'win32' ? startedPids : [], since: run.since }
 }
 
 /** The daemon pid ktx recorded in the fixture project's state file, if any (contract §6). */
@@ -34,7 +40,7 @@ export function pidOf(value: string | undefined): number | undefined {
 export async function runProcesses(run: RunProcesses): Promise<ProcessInfo[] | undefined> {
   const listing = await listProcesses()
   if (!listing) return undefined
-  return processesOfRun(listing, run.runId, rootForms(run.root), process.platform === 'win32' ? startedPids : [])
+  return processesOfRun(listing, identity(run))
 }
 
 /** How a process is named in a failure: its pid and (clipped) command line. */
@@ -56,7 +62,7 @@ export async function leftRunning(run: RunProcesses, allowed: number[], graceMs:
       left = undefined
       return true
     }
-    const ours = processesOfRun(listing, run.runId, rootForms(run.root), process.platform === 'win32' ? startedPids : [])
+    const ours = processesOfRun(listing, identity(run))
     const spared = descendants(
       allowed.filter(pid => !isProcessGone(pid)),
       listing

@@ -1,3 +1,4 @@
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 
 /**
@@ -176,4 +177,54 @@ export function passedThrough(source: NodeJS.ProcessEnv, passthrough: readonly s
 export function prependPath(env: NodeJS.ProcessEnv, dir: string): void {
   const key = Object.keys(env).find(k => k.toUpperCase() === 'PATH') ?? 'PATH'
   env[key] = [dir, env[key]].filter(Boolean).join(path.delimiter)
+}
+
+/** The runner user's npmrc for a command whose HOME is the sandbox's: NPM_CONFIG_USERCONFIG, unless one is set. */
+export function userNpmConfig(source: NodeJS.ProcessEnv, userHome: string): Record<string, string> {
+  if (Object.keys(source).some(name => name.toLowerCase() === 'npm_config_userconfig')) return {}
+  const npmrc = path.join(userHome, '.npmrc')
+  return existsSync(npmrc) ? { NPM_CONFIG_USERCONFIG: npmrc } : {}
+}
+
+/** Where pnpm reads its global rc, for a HOME and the XDG_CONFIG_HOME / LOCALAPPDATA of an environment. */
+export function pnpmRcPath(env: NodeJS.ProcessEnv, home: string, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return path.join(env.LOCALAPPDATA || path.join(home, 'AppData', 'Local'), 'pnpm', 'config', 'rc')
+  if (platform === 'darwin') return path.join(home, 'Library', 'Preferences', 'pnpm', 'rc')
+  return path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'pnpm', 'rc')
+}
+
+/**
+ * The runner user's package manager config, carried into an install whose HOME is the sandbox's
+ * (so that the release's install scripts cannot write the user's dotfiles): their npmrc by
+ * NPM_CONFIG_USERCONFIG, pnpm's global rc copied to where pnpm looks under the sandbox HOME, and
+ * an XDG_CACHE_HOME they set themselves (node-gyp keeps Node's headers there). Returns what to set.
+ */
+export function carryPackageConfig(source: NodeJS.ProcessEnv, userHome: string, sandbox: SealedHome): Record<string, string> {
+  const rc = pnpmRcPath(source, userHome)
+  if (existsSync(rc)) {
+    const target = pnpmRcPath(homeVariables(sandbox), sandbox.home)
+    mkdirSync(path.dirname(target), { recursive: true })
+    copyFileSync(rc, target)
+  }
+  return { ...userNpmConfig(source, userHome), ...(source.XDG_CACHE_HOME ? { XDG_CACHE_HOME: source.XDG_CACHE_HOME } : {}) }
+}
+
+/**
+ * The environment of a front end that replaced its own process image to drop the runner's (or the
+ * shell's) secrets: the sealed policy of the code under test (with env-passthrough, which the
+ * release is given anyway), without the run marker, plus `keep` (e.g. RUNNER_TEMP).
+ */
+export function engineEnv(source: NodeJS.ProcessEnv, passthrough: readonly string[], keep: readonly string[] = []): NodeJS.ProcessEnv {
+  const set = Object.fromEntries(keep.map(name => [name, source[name]]))
+  const env = sealedEnv(source, { runId: 'none', passthrough, set })
+  delete env[RUN_MARKER]
+  return env
+}
+
+/** What the engine itself reads from its environment, kept when a front end drops the rest. */
+export const ENGINE_VARIABLES = ['RUNNER_TEMP', 'KTX_SMOKE_HEARTBEAT_SECONDS'] as const
+
+/** Whether this process can replace its own image (POSIX, Node 22.15+ / 23.11+: process.execve). */
+export function canReexec(): boolean {
+  return process.platform !== 'win32' && typeof (process as { execve?: unknown }).execve === 'function'
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { RUN_MARKER } from './env.js'
 
@@ -10,6 +10,9 @@ export interface ProcessInfo {
   command: string
   /** The value of RUN_MARKER in its environment, where the platform shows environments. */
   marker?: string
+  /** Linux: when it started, in clock ticks since boot (`/proc/<pid>/stat`), and its user. */
+  startTicks?: number
+  uid?: number
 }
 
 /** A listing, or undefined when the processes cannot be listed here (unknown is never "gone"). */
@@ -26,10 +29,37 @@ export function markerIn(environment: string, separator: '\0' | ' '): string | u
   return undefined
 }
 
-/** Parses `/proc/<pid>/stat`: the state letter and the parent pid (the name in parentheses may hold anything). */
-export function parseProcStat(text: string): { state: string; ppid: number } | undefined {
-  const m = text.slice(text.lastIndexOf(')') + 1).match(/^\s*(\S)\s+(\d+)/)
-  return m ? { state: m[1], ppid: Number(m[2]) } : undefined
+/** Parses `/proc/<pid>/stat`: the state letter, the parent pid and the start time in ticks (the name in parentheses may hold anything). */
+export function parseProcStat(text: string): { state: string; ppid: number; startTicks: number } | undefined {
+  const fields = text
+    .slice(text.lastIndexOf(')') + 1)
+    .trim()
+    .split(/\s+/)
+  // After the name: state (3), ppid (4), …, starttime (22): the 20th field from here.
+  if (fields.length < 20 || !/^\d+$/.test(fields[1])) return undefined
+  return { state: fields[0], ppid: Number(fields[1]), startTicks: Number(fields[19]) }
+}
+
+/** Clock ticks per second of /proc's times (USER_HZ: 100 on every Linux the runners use). */
+const TICKS_PER_SECOND = 100
+
+/** Linux: now, in the clock ticks since boot that `/proc/<pid>/stat` counts in; undefined elsewhere. */
+export function bootTicksNow(): number | undefined {
+  if (process.platform !== 'linux') return undefined
+  try {
+    return Math.floor(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * TICKS_PER_SECOND)
+  } catch {
+    return undefined
+  }
+}
+
+/** Linux: the cgroup a process belongs to (`/proc/<pid>/cgroup`), undefined when unreadable. */
+export function cgroupOf(pid: number | 'self'): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim()
+  } catch {
+    return undefined
+  }
 }
 
 /** Linux: every process from /proc, without `ps` (missing in slim and BusyBox containers). Zombies are left out. */
@@ -40,6 +70,7 @@ function listFromProc(): ProcessInfo[] {
     try {
       const stat = parseProcStat(readFileSync(`/proc/${name}/stat`, 'utf8'))
       if (!stat || stat.state === 'Z' || stat.state === 'X') continue
+      const uid = statSync(`/proc/${name}`).uid
       const command = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ')
       let marker: string | undefined
       try {
@@ -47,7 +78,7 @@ function listFromProc(): ProcessInfo[] {
       } catch {
         // Another user's process: its environment is not readable, and it is not ours.
       }
-      list.push({ pid: Number(name), ppid: stat.ppid, command, marker })
+      list.push({ pid: Number(name), ppid: stat.ppid, command, marker, startTicks: stat.startTicks, uid })
     } catch {
       // Ended while we looked.
     }
@@ -111,19 +142,61 @@ export function descendants(roots: Iterable<number>, listing: ProcessInfo[]): Se
   return found
 }
 
+/** How the processes of one run are told from every other process of the host. */
+export interface RunIdentity {
+  runId: string
+  /** Forms of the sandbox path: a process whose command line names one is the run's. */
+  forms: string[]
+  /** Pids the run started (Windows, where environments cannot be read: their descendants are the run's). */
+  roots?: Iterable<number>
+  /**
+   * Linux: the boot tick when the run began. A process started since then, by this user, in this
+   * process's cgroup, whose ancestry leads to the run or to init without passing a process that
+   * predates the run, is the run's too: an escapee that dropped the marker and left the sandbox.
+   */
+  since?: number
+}
+
+/**
+ * Whether `p` is an escapee of the run (see RunIdentity.since): new, same user and cgroup, no other
+ * run's marker, and no ancestor that predates the run, up to init or to a process of the run.
+ */
+function escaped(
+  p: ProcessInfo,
+  byPid: Map<number, ProcessInfo>,
+  run: RunIdentity,
+  ours: (p: ProcessInfo) => boolean,
+  self: { uid?: number; cgroup?: string }
+): boolean {
+  const since = run.since
+  if (since === undefined || p.startTicks === undefined || p.startTicks < since) return false
+  if (p.uid !== self.uid || (p.marker !== undefined && p.marker !== run.runId)) return false
+  for (let parent = byPid.get(p.ppid ?? 0), seen = 0; ; parent = byPid.get(parent.ppid ?? 0), seen++) {
+    // Orphans go to init (pid 1): started in the run's time by the run's user, with nobody older above.
+    if (!parent || parent.pid === 1 || seen > 64) break
+    if (parent.pid === process.pid || ours(parent)) break
+    if (parent.startTicks === undefined || parent.startTicks < since) return false
+  }
+  const cgroup = cgroupOf(p.pid)
+  return cgroup !== undefined && cgroup === self.cgroup
+}
+
 /**
  * The processes of a run (never this process): those carrying its marker, those whose command line
- * names the sandbox (`forms`), and those descending from the pids it started (`roots`, the only
- * way on Windows).
+ * names the sandbox, those descending from the pids it started (the only way on Windows), and on
+ * Linux the escapees (RunIdentity.since).
  */
-export function processesOfRun(listing: ProcessInfo[], runId: string, forms: string[], roots: Iterable<number> = []): ProcessInfo[] {
+export function processesOfRun(listing: ProcessInfo[], run: RunIdentity): ProcessInfo[] {
   const lower = process.platform === 'win32'
-  const wanted = forms.map(f => (lower ? f.toLowerCase() : f))
-  const tree = descendants(roots, listing)
-  return listing.filter(p => {
+  const wanted = run.forms.map(f => (lower ? f.toLowerCase() : f))
+  const tree = descendants(run.roots ?? [], listing)
+  const marked = (p: ProcessInfo): boolean => {
     if (p.pid === process.pid) return false
-    if (p.marker === runId || tree.has(p.pid)) return true
+    if (p.marker === run.runId || tree.has(p.pid)) return true
     const command = lower ? p.command.toLowerCase() : p.command
     return wanted.some(form => command.includes(form))
-  })
+  }
+  const byPid = new Map(listing.map(p => [p.pid, p]))
+  const self = { uid: process.getuid?.(), cgroup: run.since === undefined ? undefined : cgroupOf('self') }
+  return listing.filter(p => p.pid !== process.pid && (marked(p) || escaped(p, byPid, run, marked, self)))
 }

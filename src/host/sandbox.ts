@@ -18,6 +18,8 @@ export interface Sandbox {
   projectDir: string
   /** HOME (and USERPROFILE, the XDG dirs) of every ktx command. */
   home: string
+  /** HOME of the package installs (the release's install scripts), apart from ktx's so that its writes are not taken for ktx's. */
+  installHome: string
   /** The temp dir of the code under test. */
   tmp: string
 }
@@ -34,6 +36,7 @@ function layout(root: string): Sandbox {
     runtimeRoot: path.join(root, 'runtime-root'),
     projectDir: path.join(root, 'project'),
     home: path.join(root, 'home'),
+    installHome: path.join(root, 'install-home'),
     tmp: path.join(root, 'tmp')
   }
 }
@@ -46,7 +49,7 @@ export function createSandbox(runId: string): Sandbox {
     const root = mkdtempSync(path.join(parent, 'ktx-smoke-'))
     writeFileSync(path.join(root, MARKER_FILE), JSON.stringify({ tag: MARKER_TAG, runId, createdAt: new Date().toISOString() }))
     const sandbox = layout(root)
-    for (const dir of [sandbox.installDir, sandbox.runtimeRoot, sandbox.projectDir, sandbox.home, sandbox.tmp]) mkdirSync(dir)
+    for (const dir of [sandbox.installDir, sandbox.runtimeRoot, sandbox.projectDir, sandbox.home, sandbox.installHome, sandbox.tmp]) mkdirSync(dir)
     return sandbox
   } catch (error) {
     const where = process.env.RUNNER_TEMP?.trim() ? 'RUNNER_TEMP' : 'the temp dir'

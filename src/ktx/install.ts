@@ -99,6 +99,20 @@ export async function findPackageManager(manager: PackageManager, scope: PhaseSc
   return { path: tool, version }
 }
 
+/**
+ * The runner user's own download cache (npm) or store (pnpm), as the package manager reports it
+ * with the user's HOME and config: the installs use it with `cache: false`, since theirs run with
+ * a HOME of the sandbox. Undefined when the package manager cannot tell.
+ */
+export async function userCacheDir(manager: PackageManager, tool: string): Promise<string | undefined> {
+  try {
+    const dir = await probe(tool, manager === 'pnpm' ? ['store', 'path'] : ['config', 'get', 'cache'])
+    return dir !== '' && path.isAbsolute(dir) ? dir : undefined
+  } catch {
+    return undefined
+  }
+}
+
 /** The installed package's `ktx` bin script, from its package.json. */
 function binScript(packageDir: string, manifest: { name?: string; bin?: unknown }): string | undefined {
   const bin = typeof manifest.bin === 'string' ? manifest.bin : (manifest.bin as Record<string, unknown> | undefined)?.ktx

@@ -4,7 +4,7 @@ import { exitsWith, expect, ExpectationError, lineMatches, stderrEmpty, verify, 
 import { describeProcess, runProcesses } from '../../host/containment.js'
 import { fetchHealth, parseDaemonLines, portRefuses, reachableOutside, type DaemonInfo } from '../daemon.js'
 import { isProcessGone, waitFor, type CommandResult } from '../../host/command.js'
-import { shortenPaths, type Phase, type PhaseScope } from '../../engine/scope.js'
+import { runOf, shortenPaths, type Phase, type PhaseScope } from '../../engine/scope.js'
 import type { SmokeContext } from '../../engine/context.js'
 import { STATE } from '../../engine/state.js'
 import { DAEMON_PHASE, generation } from './common.js'
@@ -96,7 +96,7 @@ export const DAEMON_STOP: Phase = {
     const g = generation(ctx)
     const { pid, url, statePath } = ctx.facts.daemon!
     const r: CommandResult = await s.ktx(g.stop, [exitsWith(0), stderrEmpty(), lineMatches('stdout', g.messages.stopped, 'the "Stopped … daemon" line')])
-    const run = { runId: ctx.runId, root: ctx.sandbox!.root }
+    const run = runOf(ctx)
     // After stop nothing of the run may remain: not the daemon, nor anything it started, in whatever session.
     const remains = async (): Promise<string[]> => {
       const others = ((await runProcesses(run)) ?? []).filter(p => p.pid !== pid)

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { cachedPaths, cacheDirs, cacheKey, createCacheDirs, decideCache } from '../../engine/cache.js'
 import { managedUvPath, type RuntimeStatus } from '../generations.js'
 import type { PhaseScope } from '../../engine/scope.js'
+import { SetupError } from '../../engine/checks.js'
 import type { SmokeContext } from '../../engine/context.js'
 
 /** The managed uv directory of releases that download their own uv (0.12+, contract §5); undefined before. */
@@ -56,7 +57,12 @@ export async function restoreDownloads(ctx: SmokeContext, s: PhaseScope, nodeAbi
     return
   }
   const dirs = cacheDirs()
-  createCacheDirs(dirs)
+  try {
+    createCacheDirs(dirs)
+  } catch (error) {
+    const where = process.env.RUNNER_TEMP?.trim() ? 'RUNNER_TEMP' : 'the temp dir'
+    throw new SetupError(`Cannot create the download caches in ${where} (${dirs.root}): ${(error as Error).message}. It must be a writable directory.`)
+  }
   ctx.cacheDirs = dirs
   const service = services.cache
   if (!service) {

@@ -19,13 +19,14 @@ import {
   withoutColour,
   type Check
 } from '../../engine/checks.js'
-import { passedThrough } from '../../host/env.js'
+import { passedThrough, userNpmConfig } from '../../host/env.js'
 import { slQuery } from '../generations.js'
 import { HomeWatch } from '../../host/home.js'
-import type { InstallMode } from '../../engine/inputs.js'
-import { checkNode, findPackageManager, findTool, installGlobal, installProject, npmAllowScripts, packageManagerVersion } from '../install.js'
+import type { InstallMode, PackageManager } from '../../engine/inputs.js'
+import { checkNode, findPackageManager, findTool, installGlobal, installProject, npmAllowScripts, packageManagerVersion, userCacheDir } from '../install.js'
 import type { Installed, RegistryWait } from '../../engine/context.js'
 import { createSandbox, type Sandbox } from '../../host/sandbox.js'
+import { bootTicksNow } from '../../host/processes.js'
 import { installEnv, ktxEnv, type Phase, type PhaseScope } from '../../engine/scope.js'
 import type { SmokeContext } from '../../engine/context.js'
 import { STATE } from '../../engine/state.js'
@@ -37,11 +38,14 @@ import { downloadRelease } from './registry.js'
 import { placeUv, restoreDownloads } from './downloads.js'
 
 /** The sandbox of the run, made on first use (a published release is downloaded into it). */
-function sandboxOf(ctx: SmokeContext, s: PhaseScope): Sandbox {
+export function sandboxOf(ctx: SmokeContext, s: PhaseScope): Sandbox {
   if (ctx.sandbox) return ctx.sandbox
   const sandbox = createSandbox(ctx.runId)
   ctx.sandbox = sandbox
   ctx.saveState(STATE.sandbox, sandbox.root)
+  // From now on a new process of this user may be the run's, whatever it dropped (host/processes.ts).
+  ctx.since = bootTicksNow()
+  if (ctx.since !== undefined) ctx.saveState(STATE.since, String(ctx.since))
   s.note(`sandbox: ${sandbox.root}`)
   ctx.facts.runtimeRoot = sandbox.runtimeRoot
   ctx.homeWatch = new HomeWatch(sandbox.home)
@@ -96,6 +100,8 @@ export const PACKAGE: Phase = {
     const node = await checkNode(tarball, s)
     const manager = await findPackageManager(ctx.inputs.packageManager, s)
     ctx.host = { node: node.path, nodeAbi: node.abi, manager: manager.path, managerVersion: manager.version }
+    // The last thing the cache service's tokens are needed for before the release runs (post saves).
+    await restoreDownloads(ctx, s, node.abi, manager.version)
   }
 }
 
@@ -107,7 +113,6 @@ export const INSTALL: Phase = {
     const sandbox = sandboxOf(ctx, s)
     const host = ctx.host!
     if (ctx.uvBinary) placeUv(ctx, s, ctx.uvBinary)
-    await restoreDownloads(ctx, s, host.nodeAbi, host.managerVersion)
     const manager = ctx.inputs.packageManager
     ctx.plan = {
       manager,
@@ -116,11 +121,22 @@ export const INSTALL: Phase = {
       node: host.node,
       env: installEnv(ctx),
       timeoutSec: ctx.inputs.installTimeoutSec,
-      cacheDir: ctx.cacheDirs && managerCacheDir(ctx.cacheDirs, manager),
+      cacheDir: ctx.cacheDirs ? managerCacheDir(ctx.cacheDirs, manager) : await usersOwnCache(s, manager, host.manager),
       registryWait: registryWaitOf(ctx)
     }
     ctx.installed = await installAs(ctx, s, firstMode(ctx), sandbox)
   }
+}
+
+/** With `cache: false`: the runner user's own cache or store, said in the log (every install of the run shares it). */
+async function usersOwnCache(s: PhaseScope, manager: PackageManager, tool: string): Promise<string | undefined> {
+  const dir = await userCacheDir(manager, tool)
+  s.note(
+    dir
+      ? `cache is false: the installs use ${manager === 'pnpm' ? "the runner user's pnpm store" : "the runner user's npm cache"}, ${dir}`
+      : `cache is false and ${manager} names no cache of the runner user: the installs download into the sandbox`
+  )
+  return dir
 }
 
 /** For a release from the registry, how long its installs wait for the registry to serve it. */
@@ -315,13 +331,6 @@ export function modePhases(mode: 'project' | 'global'): Phase[] {
   ]
 }
 
-/** The user's npm config file, for npm runs whose HOME is the sandbox's. */
-function userNpmrc(): Record<string, string> {
-  if (process.env.NPM_CONFIG_USERCONFIG || process.env.npm_config_userconfig) return {}
-  const file = path.join(os.homedir(), '.npmrc')
-  return existsSync(file) ? { npm_config_userconfig: file } : {}
-}
-
 /**
  * What npx writes on stderr besides ktx: npm's own lines (`npm warn deprecated …` while it installs
  * ktx's dependencies; 0.12.0 has four deprecated ones). ktx's own stderr must still be empty.
@@ -344,9 +353,11 @@ export const NPX_VERSION: Phase = {
     const dir = path.join(ctx.sandbox!.root, 'npx')
     mkdirSync(dir, { recursive: true })
     const spec = release.kind === 'file' ? `file:${release.file}` : `${release.name}@${release.version}`
-    const cache = ctx.cacheDirs?.npm ?? path.join(ctx.sandbox!.root, 'npm-cache')
+    // The npm cache the installs use, so that npx takes their downloads and native builds.
+    const shared = ctx.cacheDirs?.npm ?? (ctx.plan?.manager === 'npm' ? ctx.plan.cacheDir : await userCacheDir('npm', npx))
+    const cache = shared ?? path.join(ctx.sandbox!.root, 'npm-cache')
     const npmVersion = await packageManagerVersion('npm', npx)
-    const env = { ...ktxEnv(ctx), ...userNpmrc() }
+    const env = { ...ktxEnv(ctx), ...userNpmConfig(process.env, os.homedir()) }
     const commands: [string[], Check[]][] = [[['--version'], [versionText(name, version)]]]
     if (ctx.facts.generation?.id === 'admin') commands.push(HELP_CHECKS[1], STATUS_HELP)
     for (const [ktxArgs, checks] of commands) {
