@@ -6,12 +6,13 @@
 //   3. a warm run (package and uv caches pre-seeded in the action's cache paths) against a cold one;
 //   4. what installs: project,global (the default) costs over installs: project alone, warm;
 //   5. reading 200 MB of a command's output (capped head and tail) against piping it to `cat > /dev/null`;
+//   7. comparing two 1.5 MB tarballs (the real ktx 0.12.0 with itself): reading both and the comparison;
 //   6. the watches outside the sandbox (file commands, a checkout of 2,000 files, the job's actions,
 //      HOME), summed over a run, from the JSON report.
 // The example tarball depends on better-sqlite3 12 like ktx 0.12; where no prebuilt binary can be
 // fetched (as here) it compiles, and the pnpm store's side-effects cache carries the build.
 // Targets: overhead ≤ 10 % of wall, action ≤ 0.7 × baseline, warm ≤ 0.6 × cold, capture ≤ 3 × writing,
-// watches ≤ 150 ms a run.
+// watches ≤ 150 ms a run, a comparison of two 1.5 MB tarballs ≤ 300 ms.
 //   BENCH_RUNS=5 (runs per side), BENCH_MANAGER=pnpm (the package manager of both sides).
 import { spawnSync } from 'node:child_process'
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -25,12 +26,23 @@ import { EXAMPLE, packFixture } from './lib/fixture.js'
 import { nativeBuildEnv, nodeBinary } from './lib/node.js'
 import { CACHE, REPO } from './lib/paths.js'
 import { runAction } from './lib/runner.js'
+import { realTarball } from './lib/real.js'
+import { inspectTarball } from '../src/ktx/tarball.js'
+import { compareReleases } from '../src/ktx/compare.js'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5)
 const MANAGER = process.env.BENCH_MANAGER ?? 'pnpm'
 const WORK = path.join(CACHE, 'bench')
 const SEED = path.join(WORK, `seed-${MANAGER}`)
-const TARGETS = { overhead: 0.1, baseline: 0.7, warm: 0.6, capture: 3, watchMs: 150 }
+const TARGETS = { overhead: 0.1, baseline: 0.7, warm: 0.6, capture: 3, watchMs: 150, compareMs: 300 }
+
+/** Reading two tarballs and comparing them, as phase compare does, in ms. */
+async function compareRun(tarball: string): Promise<number> {
+  const started = performance.now()
+  const [base, head] = await Promise.all([inspectTarball(tarball), inspectTarball(tarball)])
+  compareReleases(base, head)
+  return performance.now() - started
+}
 
 /** A checkout of some size in the job's workspace, as a release workflow has one. */
 function populateCheckout(runnerTemp: string): void {
@@ -187,6 +199,9 @@ async function main(): Promise<void> {
   const captures: Awaited<ReturnType<typeof captureRun>>[] = []
   for (let i = 0; i < RUNS; i++) captures.push(await captureRun())
   const captureRatio = median(captures.map(c => c.captureMs / c.writeMs))
+  const real = realTarball()
+  const compares: number[] = []
+  for (let i = 0; i < RUNS; i++) compares.push(await compareRun(real))
 
   const wall = median(action.map(r => r.wallMs))
   const overhead = median(action.map(r => r.overheadMs / r.wallMs))
@@ -225,6 +240,13 @@ async function main(): Promise<void> {
       "file commands, a 2,000-file checkout, the job's actions and HOME, after each of 19 phases and at the end",
       `≤ ${TARGETS.watchMs} ms`,
       median(action.map(r => r.watchMs)) <= TARGETS.watchMs
+    ],
+    [
+      'comparing two 1.5 MB tarballs',
+      `${Math.round(median(compares))} ms`,
+      `the real ${path.basename(real)} with itself: both read (files, package.json, the wheel's entries) and compared`,
+      `≤ ${TARGETS.compareMs} ms`,
+      median(compares) <= TARGETS.compareMs
     ],
     [
       'reading 200 MB of output / piping it to cat',

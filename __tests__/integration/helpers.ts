@@ -58,6 +58,7 @@ export function assertPassed(run: ActionRun, generation: string): void {
   assert.equal(run.outputs['runtime-status-before'], 'missing')
   assert.equal(run.outputs['runtime-status-after'], 'ready')
   assert.equal(run.outputs['runtime-features'], 'core')
+  assert.ok(Number(run.outputs['startup-ms']) > 0, 'startup-ms is a positive number')
   assert.match(run.outputs['daemon-url'], /^http:\/\/127\.0\.0\.1:\d+$/)
   assert.ok(Number(run.outputs['duration-ms']) > 0)
   const status = JSON.parse(run.outputs['runtime-status'])

@@ -104,11 +104,15 @@ describe('the action on the real ktx 0.12.0, offline', () => {
       cli = buildCli()
     })
 
-    it("gives the same verdict: exit 1 at lazy-install, ktx's reason first", () => {
+    it("gives the same verdict: exit 1 at lazy-install, ktx's reason first; compared with itself, nothing changed", () => {
       const temp = scratch('local-')
       sharedCache(temp)
       const runEnv = { ...baseEnv(), ...env(scratch('home-')), PATH: stepPath(24, true), TMPDIR: temp, NO_COLOR: '1', FORCE_COLOR: undefined }
-      const r = spawnSync(nodeBinary(24), [cli, tarball, '--installs', 'project', '--package-manager', 'pnpm'], { cwd: temp, env: runEnv, encoding: 'utf8' })
+      const r = spawnSync(
+        nodeBinary(24),
+        [cli, tarball, '--installs', 'project', '--package-manager', 'pnpm', '--compare-to', tarball, '--no-fail-on-version-not-greater'],
+        { cwd: temp, env: runEnv, encoding: 'utf8' }
+      )
       assert.equal(r.status, 1, r.stdout + r.stderr)
       for (const phase of OFFLINE) assert.match(r.stdout, new RegExp(`^ {2}✓ ${phase} `, 'm'))
       assert.match(r.stdout, /^ {2}✗ lazy-install /m)
@@ -118,6 +122,10 @@ describe('the action on the real ktx 0.12.0, offline', () => {
         new RegExp(`^\\n\\n${UV_REASON.source}[^\\n]*\\nPhase lazy-install failed: expected exit code 0, but it exited with 1\\nRemedy: [^\\n]*uv-binary`)
       )
       assert.match(r.stdout, /\nktx smoke failed in lazy-install in /)
+      // The same tarball: the same files, sizes, package.json and wheel, so no table but the first.
+      assert.match(r.stdout, /^ {2}✓ compare /m)
+      assert.match(r.stdout, /\n {2}unpacked size +[\d.]+ MB +[\d.]+ MB +0 B \(0%\)\n {2}files +1099 +1099 +\+0 −0\n/)
+      assert.doesNotMatch(r.stdout, /\n(Files added|Files removed|Files that grew most|Dependencies|Install scripts|Bundled wheel)\n/)
       assert.deepEqual(processesUnder(temp), [])
     })
   })

@@ -142,6 +142,9 @@ describe('restore in main, save in post', () => {
       integrity: 'sha512-x',
       wheels: {},
       sha256: 'x',
+      packedBytes: 1,
+      files: {},
+      manifest: {},
       dependencies: PARTS.dependencies,
       assetManifest: { wheel: { sha256: PARTS.wheelSha256 } }
     }

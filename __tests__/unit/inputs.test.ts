@@ -36,7 +36,39 @@ describe('parseInputs', () => {
       quiet: false,
       extraCommands: [],
       envPassthrough: [],
-      homeWrites: 'warn'
+      homeWrites: 'warn',
+      compareTo: '',
+      maxSizeIncrease: undefined,
+      failOnRemovedFiles: [],
+      failOnNewInstallScripts: false,
+      failOnVersionNotGreater: true,
+      startupBudgetMs: undefined,
+      compareStartup: false,
+      maxStartupRegression: 25
+    })
+  })
+
+  it('reads the comparison inputs, and names a bad one with what would be valid', () => {
+    const inputs = parseInputs(
+      reader({
+        tarball: 'a.tgz',
+        'compare-to': '@kaelio/ktx@latest',
+        'max-size-increase': '500kB',
+        'fail-on-removed-files': 'dist/**,\nassets/python/**',
+        'startup-budget-ms': '1500',
+        'max-startup-regression': '40%'
+      })
+    )
+    assert.deepEqual(inputs.maxSizeIncrease, { text: '500kB', limit: { bytes: 500_000 } })
+    assert.deepEqual(inputs.failOnRemovedFiles, ['dist/**', 'assets/python/**'])
+    assert.deepEqual(parseInputs(reader({ tarball: 'a.tgz', 'fail-on-removed-files': 'true' })).failOnRemovedFiles, ['**'])
+    assert.equal(inputs.startupBudgetMs, 1500)
+    assert.equal(inputs.maxStartupRegression, 40)
+    assert.throws(() => parseInputs(reader({ tarball: 'a.tgz', 'max-size-increase': 'a lot' })), {
+      message: 'Invalid max-size-increase: "a lot". Give a percent of the size before (10%) or a size (500kB, 2MB, 1MiB, 300000 bytes), or leave it empty.'
+    })
+    assert.throws(() => parseInputs(reader({ tarball: 'a.tgz', 'startup-budget-ms': '1s' })), {
+      message: 'Invalid startup-budget-ms: "1s". Expected a whole number of milliseconds (e.g. 1000), or empty for no budget.'
     })
   })
 

@@ -37,7 +37,10 @@ function smoke(failAt?: (typeof PHASE_NAMES)[number], message = 'Phase x failed:
         dependencies: {},
         integrity: 'sha512-AAAA',
         sha256: 'ab12',
-        wheels: {}
+        wheels: {},
+        packedBytes: 1000,
+        files: {},
+        manifest: {}
       },
       ktxVersion: '0.12.0',
       installs: ['project', 'global'],
@@ -75,7 +78,14 @@ describe('outputs', () => {
       'cache-key': 'ktx-smoke-v1-k',
       'tarball-integrity': 'sha512-AAAA',
       'tarball-sha256': 'ab12',
-      installs: 'project,global'
+      installs: 'project,global',
+      'startup-ms': '',
+      'compare-version': '',
+      'size-change-bytes': '',
+      'size-change-percent': '',
+      'files-added': '',
+      'files-removed': '',
+      'dependencies-changed': ''
     })
   })
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import path from 'node:path'
+import { zipSync } from 'fflate'
 import { CACHE, FIXTURE_CLI } from './paths.js'
 
 export interface FixtureOptions {
@@ -18,6 +19,10 @@ export interface FixtureOptions {
   tamperedWheel?: boolean
   /** The wheel's version (default: the package's, in Python's spelling as ktx writes it). */
   wheelVersion?: string
+  /** More entries inside the bundled wheel. */
+  wheelEntries?: string[]
+  /** More files of the package, by path under lib/ (e.g. `{ 'lib/legacy.js': '…' }`). */
+  files?: Record<string, string>
 }
 
 /** The Python spelling ktx's release scripts give the wheel: `1.2.0-rc.1` → `1.2.0rc1`; rc is the only prerelease they allow. */
@@ -35,13 +40,26 @@ export function ktxPythonVersion(version: string): string {
  */
 export const EXAMPLE: FixtureOptions = { dependencies: { 'better-sqlite3': '^12.9.0' } }
 
-/** Writes the bundled "wheel" and its asset manifest for a (Python) version into a fixture package dir. */
-export function writeAssets(dir: string, version: string): void {
+/** The entries of the fixture's wheel, as a real one of ktx has them. */
+function wheelEntries(version: string, extra: string[]): Record<string, Uint8Array> {
+  const entries = ['kaelio_ktx/__init__.py', 'semantic_layer/__init__.py', 'ktx_daemon/__init__.py', 'ktx_daemon/server.py', ...extra]
+  const info = `kaelio_ktx-${version}.dist-info`
+  const text = (s: string): Uint8Array => new TextEncoder().encode(s)
+  return Object.fromEntries([
+    ...entries.map(name => [name, text(`# ${name} of kaelio-ktx ${version}\n`)]),
+    [`${info}/METADATA`, text(`Metadata-Version: 2.1\nName: kaelio-ktx\nVersion: ${version}\n`)],
+    [`${info}/WHEEL`, text('Wheel-Version: 1.0\nTag: py3-none-any\n')]
+  ])
+}
+
+/** Writes the bundled wheel (a zip, as a wheel is) and its asset manifest for a (Python) version into a fixture package dir. */
+export function writeAssets(dir: string, version: string, extraEntries: string[] = []): void {
   const assets = path.join(dir, 'assets', 'python')
   rmSync(assets, { recursive: true, force: true })
   mkdirSync(assets, { recursive: true })
   const file = `kaelio_ktx-${version}-py3-none-any.whl`
-  const wheel = Buffer.from(`fixture wheel of kaelio-ktx ${version}\n`)
+  // A fixed time: the same entries give the same bytes, and so the same sha256.
+  const wheel = Buffer.from(zipSync(wheelEntries(version, extraEntries), { mtime: new Date('2026-01-01T00:00:00Z') }))
   writeFileSync(path.join(assets, file), wheel)
   const manifest = {
     schemaVersion: 1,
@@ -76,7 +94,8 @@ export function packFixture(options: FixtureOptions = {}): string {
   writeFileSync(path.join(work, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`)
   writeFileSync(path.join(work, 'fixture.json'), `${JSON.stringify({ generation: options.generation ?? 'admin', faults: options.faults ?? [] }, null, 2)}\n`)
   const wheelVersion = options.wheelVersion ?? ktxPythonVersion(version)
-  writeAssets(work, wheelVersion)
+  writeAssets(work, wheelVersion, options.wheelEntries)
+  for (const [rel, text] of Object.entries(options.files ?? {})) writeFileSync(path.join(work, rel), text)
   if (options.tamperedWheel) writeFileSync(path.join(work, 'assets', 'python', `kaelio_ktx-${wheelVersion}-py3-none-any.whl`), 'tampered wheel\n')
   mkdirSync(out, { recursive: true })
   const staging = path.join(out, `.staging-${process.pid}`)

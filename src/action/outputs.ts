@@ -1,4 +1,5 @@
 import type { SmokeResult } from '../engine/context.js'
+import { sizeChange, type Comparison } from '../ktx/compare.js'
 
 import { LIMITS } from '../engine/limits.js'
 
@@ -62,8 +63,30 @@ export const OUTPUT_NAMES = [
   'cache-key',
   'tarball-integrity',
   'tarball-sha256',
-  'installs'
+  'installs',
+  'startup-ms',
+  'compare-version',
+  'size-change-bytes',
+  'size-change-percent',
+  'files-added',
+  'files-removed',
+  'dependencies-changed'
 ] as const
+
+/** The outputs of a comparison with compare-to; empty when there was none. */
+function comparisonOutputs(
+  c?: Comparison
+): Record<'compare-version' | 'size-change-bytes' | 'size-change-percent' | 'files-added' | 'files-removed' | 'dependencies-changed', string> {
+  const change = c && sizeChange(c.unpacked)
+  return {
+    'compare-version': c?.base.version ?? '',
+    'size-change-bytes': change ? String(change.bytes) : '',
+    'size-change-percent': change?.percent === undefined ? '' : String(change.percent),
+    'files-added': c ? String(c.files.added.length) : '',
+    'files-removed': c ? String(c.files.removed.length) : '',
+    'dependencies-changed': c ? String(c.dependencies.length) : ''
+  }
+}
 
 /** Every output of action.yml, always set (empty when unknown), from one result. */
 export function outputsOf(result: SmokeResult, reports: { json: string; junit: string }): Record<(typeof OUTPUT_NAMES)[number], string> {
@@ -86,6 +109,8 @@ export function outputsOf(result: SmokeResult, reports: { json: string; junit: s
     'cache-key': f.cache?.used ? f.cache.key : '',
     'tarball-integrity': f.tarball?.integrity ?? '',
     'tarball-sha256': f.tarball?.sha256 ?? '',
-    installs: (f.installs ?? []).join(',')
+    installs: (f.installs ?? []).join(','),
+    'startup-ms': f.startupMs === undefined ? '' : String(f.startupMs),
+    ...comparisonOutputs(f.comparison)
   }
 }

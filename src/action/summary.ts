@@ -1,6 +1,7 @@
 import { LIMITS } from '../engine/limits.js'
 import type { SmokeResult } from '../engine/context.js'
 import { formatDuration, STATUS_MARK } from '../engine/format.js'
+import { comparisonTables, type Table } from '../ktx/compare.js'
 
 /** The runner accepts at most 1 MiB per step summary; stay well below. */
 export const SUMMARY_LIMIT = LIMITS.summary
@@ -46,6 +47,12 @@ function cacheWords(result: SmokeResult): string {
   return c.hit ? 'hit' : c.restoredKey ? 'partial hit' : 'miss'
 }
 
+/** A table in Markdown: its title in bold, then the table. */
+function markdownTable(table: Table): string[] {
+  const row = (cells: string[]): string => `| ${cells.map(c => (c === '' ? ' ' : cell(c))).join(' | ')} |`
+  return [`**${cell(table.title)}**`, '', row(table.header), `|${table.header.map(() => '---').join('|')}|`, ...table.rows.map(row)]
+}
+
 /** The job summary as Markdown: verdict, phase table, runtime status, and the failing phase's output. */
 export function summaryMarkdown(result: SmokeResult): string {
   const f = result.facts
@@ -67,6 +74,12 @@ export function summaryMarkdown(result: SmokeResult): string {
     lines.push('', '**⚠️ Written under the sandbox HOME** (a release should keep its files in the runtime root or the project):', '')
     for (const w of writes) lines.push(`- \`${w.phase}\`: ${w.files.map(file => `\`~/${cell(file)}\``).join(', ')}`)
   }
+  if (f.startupMs !== undefined) {
+    const base =
+      f.comparison && f.baselineStartupMs !== undefined ? ` (${cell(`${f.comparison.base.name}@${f.comparison.base.version}`)}: ${f.baselineStartupMs} ms)` : ''
+    lines.push('', `\`ktx --version\` starts in ${f.startupMs} ms (median of 5)${base}`)
+  }
+  if (f.comparison) for (const table of comparisonTables(f.comparison)) lines.push('', ...markdownTable(table))
   const failed = result.phases.find(p => p.name === result.failedPhase && p.status !== 'skipped')
   if (failed?.message) {
     let message = failed.message

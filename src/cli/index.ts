@@ -20,6 +20,7 @@ import { phasesFor } from '../ktx/phases/index.js'
 import { ktxAdvice } from '../ktx/remedies.js'
 import { killActiveCommands } from '../host/command.js'
 import { formatDuration } from '../engine/format.js'
+import { comparisonTables, textTables } from '../ktx/compare.js'
 import { terminalLog } from './terminal.js'
 import { junitXml } from '../engine/junit.js'
 import { writeReport } from '../engine/report.js'
@@ -59,6 +60,18 @@ const program = new Command('ktx-smoke')
   .option('--report <file>', 'write the JSON report here instead')
   .option('--junit <file>', 'write the JUnit XML report here instead')
   .option('--verbose', 'show every command and its output')
+  .option('--compare-to <release>', 'compare with this release: an npm spec (@kaelio/ktx@latest), latest, or a tarball path or glob')
+  .option('--max-size-increase <limit>', 'with --compare-to: fail when the unpacked size grows more (10%, 500kB)')
+  .option(
+    '--fail-on-removed-files <globs>',
+    'with --compare-to: fail when files these globs match disappear (true: any file)',
+    DEFAULTS['fail-on-removed-files']
+  )
+  .option('--fail-on-new-install-scripts', 'with --compare-to: fail when a preinstall, install or postinstall script is added')
+  .option('--no-fail-on-version-not-greater', 'with --compare-to: accept a version that is not greater')
+  .option('--startup-budget-ms <ms>', 'fail when the median `ktx --version` takes longer')
+  .option('--compare-startup', 'with --compare-to: install it too and time its `ktx --version`')
+  .option('--max-startup-regression <percent>', 'with --compare-startup: fail when `ktx --version` is this much slower', DEFAULTS['max-startup-regression'])
   .action(smoke)
 
 interface Options {
@@ -84,6 +97,14 @@ interface Options {
   package?: string
   installs: string
   registryWait: string
+  compareTo?: string
+  maxSizeIncrease?: string
+  failOnRemovedFiles: string
+  failOnNewInstallScripts?: boolean
+  failOnVersionNotGreater: boolean
+  startupBudgetMs?: string
+  compareStartup?: boolean
+  maxStartupRegression: string
 }
 
 /** The engine's messages name the action's inputs; here they are the <tarball> argument and options. */
@@ -144,7 +165,15 @@ async function smoke(tarball: string | undefined, options: Options): Promise<voi
     'uv-binary': options.uvBinary ?? '',
     'extra-commands': options.extraCommand.join('\n'),
     'env-passthrough': options.envPassthrough ?? '',
-    'home-writes': options.homeWrites
+    'home-writes': options.homeWrites,
+    'compare-to': options.compareTo ?? '',
+    'max-size-increase': options.maxSizeIncrease ?? '',
+    'fail-on-removed-files': options.failOnRemovedFiles,
+    'fail-on-new-install-scripts': String(Boolean(options.failOnNewInstallScripts)),
+    'fail-on-version-not-greater': String(options.failOnVersionNotGreater),
+    'startup-budget-ms': options.startupBudgetMs ?? '',
+    'compare-startup': String(Boolean(options.compareStartup)),
+    'max-startup-regression': options.maxStartupRegression
   }
   let inputs: Inputs
   try {
@@ -208,6 +237,8 @@ async function smoke(tarball: string | undefined, options: Options): Promise<voi
   writeReport(jsonFile, result, inputs)
   writeFileSync(junitFile, junitXml(result))
 
+  if (result.facts.startupMs !== undefined) out.write(`\n  ktx --version starts in ${result.facts.startupMs} ms (median of 5)\n`)
+  if (result.facts.comparison) out.write(`\n${textTables(comparisonTables(result.facts.comparison))}\n`)
   const skipped = result.phases.filter(p => p.status === 'skipped' && result.result !== 'passed').map(p => p.name)
   if (skipped.length > 0) out.write(`  - skipped: ${skipped.join(', ')}\n`)
   if (result.result !== 'passed' && result.failure) out.write(`\n${inCliWords(result.failure)}\n`)

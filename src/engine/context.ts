@@ -7,6 +7,7 @@ import type { CommandResult } from '../host/command.js'
 import type { Generation } from '../ktx/generations.js'
 import type { PackageManager } from './inputs.js'
 import type { TarballInfo } from '../ktx/tarball.js'
+import type { Comparison } from '../ktx/compare.js'
 import type { CacheClient, CacheDirs } from './cache.js'
 import type { InstallMode, Inputs } from './inputs.js'
 
@@ -39,7 +40,7 @@ type ModePhase = `${'project' | 'global'}-${(typeof MODE_STEPS)[number]}`
 export const PHASE_NAMES = [...CORE_PHASES, ...modePhases('global')] as const
 
 /** The core phases, each further mode's, `npx-version`, the opt-in local-embeddings ones, and one `extra-N` per line of `extra-commands`. */
-export type PhaseName = (typeof CORE_PHASES)[number] | ModePhase | 'npx-version' | 'embeddings-install' | 'embeddings-compute' | `extra-${number}`
+export type PhaseName = (typeof CORE_PHASES)[number] | ModePhase | 'compare' | 'npx-version' | 'embeddings-install' | 'embeddings-compute' | `extra-${number}`
 
 /** Whose fault: `failed` is the release's, `error` the caller's input, the host's or the action's own. */
 export type Verdict = 'passed' | 'failed' | 'error' | 'cancelled'
@@ -88,6 +89,11 @@ export interface Facts {
   installs?: InstallMode[]
   /** The sqlite module the release brings (its better-sqlite3, or node:sqlite), as the sqlite phase found it. */
   sqlite?: string
+  /** What changed since compare-to (files, sizes, package.json, the wheel). */
+  comparison?: Comparison
+  /** Median `ktx --version` of the release, and of compare-to with compare-startup, in ms. */
+  startupMs?: number
+  baselineStartupMs?: number
   /** Time spent watching outside the sandbox (file commands, checkout, actions, HOME): setting up and looking, in ms. */
   watchMs?: number
 }
@@ -164,6 +170,8 @@ export interface SmokeContext {
   pathDir?: string
   /** The release: the tarball's file, or a published version from the registry. */
   release?: ReleaseRef
+  /** compare-to, fetched and read. */
+  baseline?: { file: string; info: TarballInfo }
   /** The first install mode's install, which every core phase runs ktx from. */
   installed?: Installed
   /** The tools on PATH the package phase found: the Node ktx runs on and the package manager. */

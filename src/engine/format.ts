@@ -8,3 +8,25 @@ export function formatDuration(ms: number): string {
 }
 
 export const STATUS_MARK: Record<PhaseStatus, string> = { passed: '✓', failed: '✗', error: '!', cancelled: '⊘', skipped: '-' }
+
+/** A size limit: a share of the size before (`10%`) or bytes (`500kB`, `2 MB`, `1MiB`, `300000`). */
+export type SizeLimit = { percent: number } | { bytes: number }
+
+const UNITS: Record<string, number> = { b: 1, kb: 1000, mb: 1000 ** 2, gb: 1000 ** 3, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 }
+
+/** Parses a size limit; undefined when the text is none. */
+export function parseSizeLimit(text: string): SizeLimit | undefined {
+  const m = text.trim().match(/^(\d+(?:\.\d+)?)\s*(%|b|kb|mb|gb|kib|mib|gib)?$/i)
+  if (!m) return undefined
+  const n = Number(m[1])
+  if (m[2] === '%') return { percent: n }
+  return { bytes: Math.round(n * UNITS[(m[2] ?? 'b').toLowerCase()]) }
+}
+
+/** Bytes as people read them: `1.5 MB`, `612.3 kB`, `980 B`. */
+export function formatBytes(bytes: number): string {
+  const abs = Math.abs(bytes)
+  if (abs < 1000) return `${bytes} B`
+  if (abs < 1000 ** 2) return `${(bytes / 1000).toFixed(1)} kB`
+  return `${(bytes / 1000 ** 2).toFixed(2)} MB`
+}

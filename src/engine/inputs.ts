@@ -1,6 +1,7 @@
 import { parse as parseShell } from 'shell-quote'
 import semver from 'semver'
 import { PASSTHROUGH_ENTRY } from '../host/env.js'
+import { parseSizeLimit, type SizeLimit } from './format.js'
 
 /** Every input of action.yml, parsed and validated once. */
 export interface Inputs {
@@ -34,6 +35,20 @@ export interface Inputs {
   envPassthrough: string[]
   /** What a ktx command writing under the sandbox HOME (other than a runtime) does to its phase. */
   homeWrites: HomeWritesMode
+  /** The release to compare with: an npm spec, a path or a glob ('' for none). */
+  compareTo: string
+  /** How much the unpacked size may grow over compare-to's, as given (`10%`, `500kB`), and parsed. */
+  maxSizeIncrease?: { text: string; limit: SizeLimit }
+  /** Globs of paths that must not disappear since compare-to (`**` for any file). */
+  failOnRemovedFiles: string[]
+  failOnNewInstallScripts: boolean
+  failOnVersionNotGreater: boolean
+  /** Most milliseconds the median `ktx --version` may take. */
+  startupBudgetMs?: number
+  /** Install compare-to too and time its `ktx --version`. */
+  compareStartup: boolean
+  /** How much slower than compare-to's `ktx --version` may be, in percent. */
+  maxStartupRegression: number
 }
 
 export const INSTALL_MODES = ['project', 'global', 'npx'] as const
@@ -89,7 +104,15 @@ export const DEFAULTS = {
   'env-passthrough': '',
   'home-writes': 'warn',
   installs: 'project,global',
-  'registry-wait': '300'
+  'registry-wait': '300',
+  'compare-to': '',
+  'max-size-increase': '',
+  'fail-on-removed-files': 'false',
+  'fail-on-new-install-scripts': 'false',
+  'fail-on-version-not-greater': 'true',
+  'startup-budget-ms': '',
+  'compare-startup': 'false',
+  'max-startup-regression': '25%'
 } as const
 
 function raw(read: InputReader, name: string): string {
@@ -217,6 +240,54 @@ function source(read: InputReader): { tarball: string; package: string } {
   return { tarball, package: spec }
 }
 
+/** `max-size-increase`: a percent of the size before, or bytes with a unit; '' for no limit. */
+function maxSizeIncrease(read: InputReader): Inputs['maxSizeIncrease'] {
+  const text = raw(read, 'max-size-increase')
+  if (text === '') return undefined
+  const limit = parseSizeLimit(text)
+  if (!limit) {
+    throw new InputError(
+      'max-size-increase',
+      `Invalid max-size-increase: "${text}". Give a percent of the size before (10%) or a size (500kB, 2MB, 1MiB, 300000 bytes), or leave it empty.`
+    )
+  }
+  return { text, limit }
+}
+
+/** `fail-on-removed-files`: true (any file), false, or globs of paths inside the package, comma or newline separated. */
+function removedFiles(read: InputReader): string[] {
+  const text = raw(read, 'fail-on-removed-files')
+  if (text === 'false') return []
+  if (text === 'true') return ['**']
+  return [
+    ...new Set(
+      text
+        .split(/[\n,]+/)
+        .map(g => g.trim())
+        .filter(Boolean)
+    )
+  ]
+}
+
+/** `startup-budget-ms`: a whole number of milliseconds, or '' for none. */
+function startupBudget(read: InputReader): number | undefined {
+  const text = raw(read, 'startup-budget-ms')
+  if (text === '') return undefined
+  if (/^\d+$/.test(text) && Number(text) > 0) return Number(text)
+  throw new InputError(
+    'startup-budget-ms',
+    `Invalid startup-budget-ms: "${text}". Expected a whole number of milliseconds (e.g. 1000), or empty for no budget.`
+  )
+}
+
+/** `max-startup-regression`: a percent (`25%`). */
+function startupRegression(read: InputReader): number {
+  const text = raw(read, 'max-startup-regression')
+  const limit = parseSizeLimit(text)
+  if (limit && 'percent' in limit) return limit.percent
+  throw new InputError('max-startup-regression', `Invalid max-startup-regression: "${text}". Expected a percent, e.g. 25%.`)
+}
+
 /** Parses every input; throws an InputError naming the first bad one. */
 export function parseInputs(read: InputReader): Inputs {
   return {
@@ -238,6 +309,14 @@ export function parseInputs(read: InputReader): Inputs {
     quiet: bool(read, 'quiet'),
     extraCommands: parseExtraCommands(read('extra-commands')),
     envPassthrough: parsePassthrough(read('env-passthrough')),
-    homeWrites: oneOf(read, 'home-writes', HOME_WRITES_MODES)
+    homeWrites: oneOf(read, 'home-writes', HOME_WRITES_MODES),
+    compareTo: raw(read, 'compare-to'),
+    maxSizeIncrease: maxSizeIncrease(read),
+    failOnRemovedFiles: removedFiles(read),
+    failOnNewInstallScripts: bool(read, 'fail-on-new-install-scripts'),
+    failOnVersionNotGreater: bool(read, 'fail-on-version-not-greater'),
+    startupBudgetMs: startupBudget(read),
+    compareStartup: bool(read, 'compare-startup'),
+    maxStartupRegression: startupRegression(read)
   }
 }

@@ -29,6 +29,9 @@ export function reportOf(result: SmokeResult, inputs: Inputs): object {
     runtimeFeatures: f.features ?? [],
     daemonUrl: f.daemon?.url ?? null,
     watchMs: f.watchMs ?? 0,
+    startupMs: f.startupMs ?? null,
+    compareStartupMs: f.baselineStartupMs ?? null,
+    comparison: f.comparison ?? null,
     phases: result.phases
   }
 }

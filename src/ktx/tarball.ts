@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import path from 'node:path'
 import semver from 'semver'
+import { unzipSync } from 'fflate'
 import { t as listTar } from 'tar'
 import { glob, isDynamicPattern } from 'tinyglobby'
 import { ExpectationError, SetupError } from '../engine/checks.js'
@@ -23,8 +24,43 @@ export interface TarballInfo {
   integrity: string
   /** The file's sha256, hex. */
   sha256: string
-  /** Every wheel bundled under `assets/python/`, by file name, as found in the tarball. */
-  wheels: Record<string, { sha256: string; bytes: number }>
+  /** Every wheel bundled under `assets/python/`, by file name, as found in the tarball, with the entries inside it. */
+  wheels: Record<string, { sha256: string; bytes: number; entries?: string[] }>
+  /** The tarball's own size. */
+  packedBytes: number
+  /** Every file of the package, by its path inside it (without `package/`), with its size. */
+  files: Record<string, number>
+  /** What of package.json a comparison of releases reads. */
+  manifest: PackageManifest
+}
+
+/** The fields of package.json that say how a release installs and what it offers. */
+export interface PackageManifest {
+  version?: string
+  dependencies?: Record<string, string>
+  optionalDependencies?: Record<string, string>
+  peerDependencies?: Record<string, string>
+  engines?: Record<string, string>
+  bin?: unknown
+  exports?: unknown
+  main?: unknown
+  scripts?: Record<string, string>
+}
+
+/** The names of a zip's entries (a wheel), read from its directory without inflating anything. */
+export function zipEntries(bytes: Uint8Array): string[] {
+  const names: string[] = []
+  try {
+    unzipSync(bytes, {
+      filter: file => {
+        names.push(file.name)
+        return false
+      }
+    })
+  } catch {
+    return []
+  }
+  return names.sort()
 }
 
 export interface AssetManifest {
@@ -141,6 +177,7 @@ export async function inspectTarball(file: string): Promise<TarballInfo> {
   ])
   const found = new Set<string>()
   const wheels: TarballInfo['wheels'] = {}
+  const files: Record<string, number> = {}
   let entries = 0
   try {
     await listTar({
@@ -149,15 +186,19 @@ export async function inspectTarball(file: string): Promise<TarballInfo> {
       onReadEntry: entry => {
         entries++
         const name = entry.path.replace(/^\.\//, '')
+        if (entry.type === 'File' || entry.type === 'OldFile') files[name.replace(/^[^/]+\//, '')] = entry.size ?? 0
         const wheel = name.match(/^package\/assets\/python\/([^/]+\.whl)$/)
         if (wheel) {
           const hash = createHash('sha256')
-          let bytes = 0
+          const chunks: Buffer[] = []
           entry.on('data', (chunk: Buffer) => {
             hash.update(chunk)
-            bytes += chunk.length
+            chunks.push(chunk)
           })
-          entry.on('end', () => (wheels[wheel[1]] = { sha256: hash.digest('hex'), bytes }))
+          entry.on('end', () => {
+            const bytes = Buffer.concat(chunks)
+            wheels[wheel[1]] = { sha256: hash.digest('hex'), bytes: bytes.length, entries: zipEntries(bytes) }
+          })
           return
         }
         if (!wanted.has(name)) return
@@ -175,7 +216,10 @@ export async function inspectTarball(file: string): Promise<TarballInfo> {
     throw new SetupError(`Input tarball: ${file} has no package/package.json, so it ${NOT_A_TARBALL}.`)
   }
 
-  let pkg: { name?: unknown; version?: unknown; bin?: unknown; engines?: { node?: unknown }; dependencies?: unknown; optionalDependencies?: unknown }
+  let pkg: { name?: unknown; version?: unknown; bin?: unknown; engines?: { node?: unknown }; dependencies?: unknown; optionalDependencies?: unknown } & Record<
+    string,
+    unknown
+  >
   try {
     pkg = JSON.parse(wanted.get('package/package.json') ?? '')
   } catch (error) {
@@ -207,6 +251,19 @@ export async function inspectTarball(file: string): Promise<TarballInfo> {
     path: file,
     name,
     version,
+    packedBytes: bytes.length,
+    files,
+    manifest: {
+      version,
+      dependencies: stringMap(pkg.dependencies),
+      optionalDependencies: stringMap(pkg.optionalDependencies),
+      peerDependencies: stringMap(pkg.peerDependencies),
+      engines: stringMap(pkg.engines),
+      bin: pkg.bin,
+      exports: pkg.exports,
+      main: pkg.main,
+      scripts: stringMap(pkg.scripts)
+    },
     integrity: `sha512-${createHash('sha512').update(bytes).digest('base64')}`,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     wheels,

@@ -1,6 +1,7 @@
 // The smoke, phase by phase (KTX_CONTRACT.md): the phases of a run, in order, from its inputs.
 import type { Inputs } from '../../engine/inputs.js'
 import type { Phase } from '../../engine/scope.js'
+import { COMPARE } from './compare.js'
 import { DAEMON_REUSE, DAEMON_START, DAEMON_STOP } from './daemon.js'
 import { EMBEDDINGS_COMPUTE, EMBEDDINGS_INSTALL } from './embeddings.js'
 import { extraPhase } from './extra.js'
@@ -13,6 +14,7 @@ export function phasesFor(inputs: Inputs): Phase[] {
   const [version, ...runtime] = RUNTIME_PHASES
   return [
     PACKAGE,
+    ...(inputs.compareTo ? [COMPARE] : []),
     INSTALL,
     IMPORT,
     version,

@@ -21,6 +21,7 @@ import type { Phase } from '../../engine/scope.js'
 import { countOrders, writeWarehouse } from '../warehouse.js'
 import { executedCount, generation, readStatus, searchFinds, versionChecks, type QueryJson } from './common.js'
 import { followStatusUv } from './downloads.js'
+import { timeStartup } from './compare.js'
 
 /** Writes `text` to `rel` (with `/`) under `dir`, making its folders. */
 function writeInto(dir: string, rel: string, text: string): void {
@@ -32,11 +33,12 @@ function writeInto(dir: string, rel: string, text: string): void {
 export const RUNTIME_PHASES: Phase[] = [
   {
     name: 'version',
-    title: '`ktx --version` reports the tarball',
+    title: '`ktx --version` reports the tarball; its start-up time',
     async run(ctx, s) {
       const { name, version } = ctx.facts.tarball!
       const r = await s.ktx(['--version'], versionChecks(name, version))
       ctx.facts.ktxVersion = r.stdout.trim().split(/\s+/).pop()
+      await timeStartup(ctx, s)
 
       const choice = ctx.inputs.cliGeneration
       if (choice !== 'auto') {
