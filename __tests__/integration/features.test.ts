@@ -224,11 +224,30 @@ describe('ktx-smoke, the local runner', () => {
     assert.equal(ktxSmoke(packFixture(), '--phase-timeout').code, 2)
   })
 
-  it('a missing tarball is exit 2 with no stack trace; --version and --help exit 0', () => {
-    const r = ktxSmoke('missing.tgz')
-    assert.equal(r.code, 2)
-    assert.match(r.stdout, /Phase package could not run: The <tarball> argument: no file at "missing\.tgz" \(looked for \S+\/missing\.tgz, relative to \S+\)/)
-    assert.doesNotMatch(r.stdout + r.stderr, /\n\s+at /)
+  it('a tarball that is not there, matches twice or is no tarball: exit 2, one message, no banner, no phases, no reports', () => {
+    const two = scratch('two-')
+    for (const name of ['a.tgz', 'b.tgz']) writeFileSync(path.join(two, name), '')
+    const text = path.join(two, 'notes.tgz.txt')
+    writeFileSync(text, 'not a tarball')
+    const cases: [string, RegExp][] = [
+      ['missing.tgz', /^ktx-smoke: The <tarball> argument: no file at "missing\.tgz" \(looked for \S+\/missing\.tgz, relative to \S+\)\.\n$/],
+      [path.join(two, 'none-*.tgz'), /^ktx-smoke: The <tarball> argument: no file matches "\S+none-\*\.tgz" \(relative to \S+\)\.\n$/],
+      [
+        path.join(two, '*.tgz'),
+        /^ktx-smoke: The <tarball> argument: "\S+\*\.tgz" matches 2 files; it must match exactly one:\n {2}\S+a\.tgz\n {2}\S+b\.tgz\n$/
+      ],
+      [
+        text,
+        /^ktx-smoke: The <tarball> argument: \S+notes\.tgz\.txt is not an npm tarball \(a gzip-compressed tar made by `npm pack`\): it is not gzip data\.\n$/
+      ]
+    ]
+    for (const [tarball, message] of cases) {
+      const r = ktxSmoke(tarball)
+      assert.equal(r.code, 2, r.stdout + r.stderr)
+      assert.equal(r.stdout, '', 'no banner, no phase list')
+      assert.match(r.stderr, message)
+      assert.ok(!existsSync(path.join(r.temp, 'ktx-smoke-report')), 'no report files')
+    }
     const version = ktxSmoke('--version')
     assert.equal(version.code, 0)
     assert.equal(version.stdout.trim(), JSON.parse(readFileSync(path.join(CACHE, '..', 'package.json'), 'utf8')).version)

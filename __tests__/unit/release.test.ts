@@ -8,6 +8,7 @@ import { nextWait, notServedYet } from '../../src/ktx/served.js'
 import type { CommandResult } from '../../src/host/command.js'
 import { cliReason, REPEAT_WINDOW, remedyFor, withoutRepeats } from '../../src/ktx/remedies.js'
 import { pythonVersion, sameRuntimeVersion, wheelProblem } from '../../src/ktx/tarball.js'
+import { describeAbi, judgeWrongAbi, wrongAbi } from '../../src/ktx/native.js'
 
 const MANIFEST = { version: '0.12.0', wheel: { file: 'kaelio_ktx-0.12.0-py3-none-any.whl', sha256: 'a'.repeat(64), bytes: 10 } }
 
@@ -166,5 +167,34 @@ describe('waiting for the registry', () => {
     const waits: number[] = []
     for (let i = 0; i < 7; i++) waits.push(nextWait(waits.at(-1) ?? 0))
     assert.deepEqual(waits, [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000])
+  })
+})
+
+describe('a native module built for another Node', () => {
+  const stderr = `Error: The module '/s/install/node_modules/better-sqlite3/build/Release/better_sqlite3.node'
+was compiled against a different Node.js version using
+NODE_MODULE_VERSION 115. This version of Node.js requires
+NODE_MODULE_VERSION 137. Please try re-compiling or re-installing
+the module (for instance, using \`npm rebuild\` or \`npm install\`).`
+
+  it("is read from Node's own words, wrapped as they are", () => {
+    assert.deepEqual(wrongAbi(stderr), { module: '/s/install/node_modules/better-sqlite3/build/Release/better_sqlite3.node', builtFor: 115, requires: 137 })
+    assert.equal(wrongAbi('Error: Could not locate the bindings file'), undefined)
+  })
+
+  it("names the module, both Nodes and whose fault: a binary the tarball ships is the release's, one this run built the runner's", () => {
+    const found = wrongAbi(stderr)!
+    const built = judgeWrongAbi(found, { version: 'v24.1.0', path: '/opt/node/bin/node' }, false)
+    assert.equal(built.verdict, 'error')
+    assert.equal(
+      built.reason,
+      'better_sqlite3.node was built for Node 20 (NODE_MODULE_VERSION 115), but the Node on PATH is Node 24 (NODE_MODULE_VERSION 137), v24.1.0 at /opt/node/bin/node: it cannot load (/s/install/node_modules/better-sqlite3/build/Release/better_sqlite3.node)'
+    )
+    assert.match(built.remedy, /a nodedir or target in the npm config \(npm_config_nodedir \/ npm_config_target, or nodedir=… in ~\/\.npmrc\)/)
+    assert.match(built.remedy, /a build cached from another Node/)
+    const shipped = judgeWrongAbi(found, {}, true)
+    assert.equal(shipped.verdict, 'failed')
+    assert.match(shipped.remedy, /^the tarball ships this prebuilt binary for Node 20 \(NODE_MODULE_VERSION 115\)/)
+    assert.equal(describeAbi(999), 'NODE_MODULE_VERSION 999')
   })
 })

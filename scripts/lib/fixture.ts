@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import path from 'node:path'
 import { zipSync } from 'fflate'
@@ -23,6 +23,8 @@ export interface FixtureOptions {
   wheelEntries?: string[]
   /** More files of the package, by path under lib/ (e.g. `{ 'lib/legacy.js': '…' }`). */
   files?: Record<string, string>
+  /** Files copied into the package (path in the package → the file to copy), e.g. a native addon. */
+  copies?: Record<string, string>
 }
 
 /** The Python spelling ktx's release scripts give the wheel: `1.2.0-rc.1` → `1.2.0rc1`; rc is the only prerelease they allow. */
@@ -96,6 +98,10 @@ export function packFixture(options: FixtureOptions = {}): string {
   const wheelVersion = options.wheelVersion ?? ktxPythonVersion(version)
   writeAssets(work, wheelVersion, options.wheelEntries)
   for (const [rel, text] of Object.entries(options.files ?? {})) writeFileSync(path.join(work, rel), text)
+  for (const [rel, from] of Object.entries(options.copies ?? {})) {
+    mkdirSync(path.dirname(path.join(work, rel)), { recursive: true })
+    copyFileSync(from, path.join(work, rel))
+  }
   if (options.tamperedWheel) writeFileSync(path.join(work, 'assets', 'python', `kaelio_ktx-${wheelVersion}-py3-none-any.whl`), 'tampered wheel\n')
   mkdirSync(out, { recursive: true })
   const staging = path.join(out, `.staging-${process.pid}`)

@@ -9,9 +9,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameS
 import path from 'node:path'
 import semver from 'semver'
 import * as tar from 'tar'
+import type { FixtureOptions } from './fixture.js'
 import { nativeBuildEnv, nodeBinary } from './node.js'
 import { CACHE } from './paths.js'
-import { stepPath } from './runner.js'
+import { type RunOptions, stepPath } from './runner.js'
 
 export interface Prebuild {
   version: string
@@ -87,4 +88,41 @@ export function betterSqlite3Prebuild(range: string, major = 24): Prebuild {
 export function seedNpmCache(npmCache: string, prebuild: Prebuild): void {
   mkdirSync(path.join(npmCache, '_prebuilds'), { recursive: true })
   copyFileSync(prebuild.file, path.join(npmCache, '_prebuilds', prebuild.cacheName))
+}
+
+/**
+ * Options of an action run whose install unpacks a better-sqlite3 built for Node 24 while Node 22 is
+ * on PATH, as on a runner whose npm config names another Node (`target` here; a `nodedir` that
+ * points at another Node's headers does the same by compiling, a minute or more): prebuild-install
+ * takes the binary for `npm_config_target`'s ABI from the cache and, as that is not the running
+ * Node's, does not try to load it. ktx then cannot load it.
+ */
+export function wrongAbiInstall(range: string): Partial<RunOptions> {
+  const prebuild = betterSqlite3Prebuild(range, 24)
+  const target = execFileSync(nodeBinary(24), ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim()
+  return {
+    pathNode: 22,
+    env: { npm_config_target: target },
+    beforeMain: temp => seedNpmCache(path.join(temp, 'ktx-smoke-cache', 'npm'), prebuild)
+  }
+}
+
+/**
+ * A fixture whose package ships a native addon built for Node 24 only (better-sqlite3's binary,
+ * as `build/Release/ktx_native.node`) and loads it at start: under another Node every command fails.
+ */
+export function shippedAddonFixture(range: string): FixtureOptions {
+  const prebuild = betterSqlite3Prebuild(range, 24)
+  const addon = path.join(path.dirname(prebuild.file), 'better_sqlite3.node')
+  if (!existsSync(addon)) {
+    const work = mkdtempSync(path.join(DIR, 'unpack-'))
+    tar.extract({ file: prebuild.file, cwd: work, sync: true })
+    renameSync(path.join(work, 'build', 'Release', 'better_sqlite3.node'), addon)
+    rmSync(work, { recursive: true, force: true })
+  }
+  return {
+    faults: ['shipped-addon'],
+    manifest: { files: ['bin', 'lib', 'assets', 'fixture.json', 'build'] },
+    copies: { 'build/Release/ktx_native.node': addon }
+  }
 }

@@ -20,6 +20,8 @@ import { phasesFor } from '../ktx/phases/index.js'
 import { ktxAdvice } from '../ktx/remedies.js'
 import { killActiveCommands } from '../host/command.js'
 import { formatDuration } from '../engine/format.js'
+import { SetupError } from '../engine/checks.js'
+import { inspectTarball, resolveTarball } from '../ktx/tarball.js'
 import { comparisonTables, textTables } from '../ktx/compare.js'
 import { terminalLog } from './terminal.js'
 import { junitXml } from '../engine/junit.js'
@@ -31,8 +33,20 @@ import { tempParent } from '../host/sandbox.js'
 import { canReexec, ENGINE_VARIABLES, engineEnv } from '../host/env.js'
 import os from 'node:os'
 
-/** This package's own version, from the package.json two levels above the bundle (build/cli/) or this file (src/cli/). */
-const OWN_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version
+/** This package's own version: build/cli/package.json beside the bundle, or the repo's (src/cli/ run from source). */
+function ownVersion(): string {
+  const require = createRequire(import.meta.url)
+  for (const file of ['./package.json', '../../package.json']) {
+    try {
+      return (require(file) as { version: string }).version
+    } catch {
+      // Not there: the next place.
+    }
+  }
+  return '0.0.0'
+}
+
+const OWN_VERSION = ownVersion()
 
 const program = new Command('ktx-smoke')
   .version(OWN_VERSION, '-V, --version', 'print the version of ktx-smoke')
@@ -186,6 +200,15 @@ async function smoke(tarball: string | undefined, options: Options): Promise<voi
       .replace('Input required and not supplied: tarball or package. Give tarball, the path', 'Give the <tarball> argument, the path')
       .replace('or package, a published release', 'or --package, a published release')
     return program.error(`ktx-smoke: ${message}`, { exitCode: 2 })
+  }
+
+  // A tarball that is not there, cannot be read or is no npm tarball is a usage error: said before anything runs.
+  if (inputs.tarball) {
+    try {
+      await inspectTarball(await resolveTarball(inputs.tarball, process.cwd()))
+    } catch (error) {
+      if (error instanceof SetupError) return program.error(`ktx-smoke: ${inCliWords(error.message)}`, { exitCode: 2 })
+    }
   }
 
   // Reports go to one predictable place, checked (and made) before any phase runs.

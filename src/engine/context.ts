@@ -175,7 +175,7 @@ export interface SmokeContext {
   /** The first install mode's install, which every core phase runs ktx from. */
   installed?: Installed
   /** The tools on PATH the package phase found: the Node ktx runs on and the package manager. */
-  host?: { node: string; nodeAbi: string; manager: string; managerVersion: string }
+  host?: { node: string; nodeVersion?: string; nodeAbi: string; manager: string; managerVersion: string }
   /** The `uv-binary` input, found. */
   uvBinary?: string
   /** How the package manager installs, set by the install phase. */

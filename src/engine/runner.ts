@@ -19,6 +19,18 @@ export interface FailureAdvice {
   remedy(text: string): string | undefined
   /** The output lines worth showing (a message the CLI printed twice, once). */
   shown(lines: string[]): string[]
+  /**
+   * A cause it recognises that decides whose fault a failed command is, with its own headline and
+   * remedy (a native module built for another Node: the tarball's binary, or this run's build).
+   */
+  judge?(result: CommandResult): Judged | undefined
+}
+
+/** A failure the CLI's knowledge has judged: whose fault, the headline, the remedy. */
+export interface Judged {
+  verdict: 'failed' | 'error'
+  reason: string
+  remedy: string
 }
 
 /**
@@ -31,12 +43,13 @@ export function failureMessage(
   problem: string,
   result?: CommandResult,
   verdict: Exclude<Verdict, 'passed'> = 'failed',
-  advice?: FailureAdvice
+  advice?: FailureAdvice,
+  judged?: Judged
 ): string {
-  const reason = result && advice?.reason(result)
-  const lines = reason ? [`${result!.display.split(' ')[0]}: ${reason}`] : []
+  const reason = judged?.reason ?? (result && advice?.reason(result))
+  const lines = judged ? [judged.reason] : reason ? [`${result!.display.split(' ')[0]}: ${reason}`] : []
   lines.push(`Phase ${phase} ${VERDICT_WORDS[verdict]}: ${problem}`)
-  const fix = advice?.remedy([problem, result?.stderr ?? '', result?.stdout ?? ''].join('\n'))
+  const fix = judged?.remedy ?? advice?.remedy([problem, result?.stderr ?? '', result?.stdout ?? ''].join('\n'))
   if (fix) lines.push(`Remedy: ${fix}`)
   if (result) {
     lines.push(`command: ${result.display}`)
@@ -133,13 +146,19 @@ export async function runPhases(
     const phaseStart = Date.now()
     let status: PhaseStatus = 'passed'
     let message: string | undefined
-    const heartbeat = setInterval(() => ctx.log.heartbeat(phase.name, Date.now() - phaseStart), heartbeatMs())
+    // A timer may fire a millisecond before its interval by the wall clock: never report less than it.
+    const every = heartbeatMs()
+    let beats = 0
+    const heartbeat = setInterval(() => ctx.log.heartbeat(phase.name, Math.max(Date.now() - phaseStart, ++beats * every)), every)
     try {
       await Promise.race([phase.run(ctx, scope), cancelled])
     } catch (error) {
       status = verdictOf(error)
       const result = error instanceof ExpectationError ? (error.result ?? scope.last) : undefined
-      message = shortenPaths(failureMessage(phase.name, problemOf(error), result, status, advice?.(ctx)), ctx.sandbox)
+      const known = advice?.(ctx)
+      const judged = result && known?.judge?.(result)
+      if (judged) status = judged.verdict
+      message = shortenPaths(failureMessage(phase.name, problemOf(error), result, status, known, judged || undefined), ctx.sandbox)
     } finally {
       clearInterval(heartbeat)
     }

@@ -1,7 +1,10 @@
 // The CLI's own reason for a failure, and a remedy for the causes the action knows.
 import { plainLine, withoutColour } from '../engine/checks.js'
 import type { SmokeContext } from '../engine/context.js'
-import type { FailureAdvice } from '../engine/runner.js'
+import type { FailureAdvice, Judged } from '../engine/runner.js'
+import { judgeWrongAbi, wrongAbi } from './native.js'
+import { realpathSync } from 'node:fs'
+import path from 'node:path'
 import type { CommandResult } from '../host/command.js'
 import { managedUvPath } from './generations.js'
 
@@ -70,6 +73,28 @@ export function remedyFor(text: string, context: RemedyContext): string | undefi
   return undefined
 }
 
+/** A native module of the install that will not load under the Node on PATH: whose fault, and why (ktx/native.ts). */
+function judgeNative(ctx: SmokeContext | undefined, result: CommandResult): Judged | undefined {
+  const found = wrongAbi(`${result.stderr}\n${result.stdout}`)
+  if (!found) return undefined
+  const packageDir = ctx?.installed?.packageDir
+  const files = ctx?.facts.tarball?.files ?? {}
+  const inside = (dir: string): string | undefined => {
+    const rel = path.relative(dir, found.module)
+    return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : undefined
+  }
+  const rel = packageDir ? (inside(packageDir) ?? inside(realpathOr(packageDir))) : undefined
+  return judgeWrongAbi(found, { version: ctx?.host?.nodeVersion, path: ctx?.host?.node }, rel !== undefined && rel in files)
+}
+
+function realpathOr(dir: string): string {
+  try {
+    return realpathSync(dir)
+  } catch {
+    return dir
+  }
+}
+
 /**
  * ktx's knowledge for the runner's failure messages: its own reason first, a remedy for the causes
  * the action knows (given what the run knows: the registry-wait input, the managed uv path), and
@@ -80,5 +105,5 @@ export function ktxAdvice(ctx?: SmokeContext): FailureAdvice {
     registryWaitSec: ctx?.inputs.package ? ctx.inputs.registryWaitSec : undefined,
     managedUv: ctx?.sandbox && ctx.facts.tarball ? managedUvPath(ctx.facts.tarball.version, ctx.sandbox.runtimeRoot) : undefined
   }
-  return { reason: cliReason, remedy: text => remedyFor(text, context), shown: withoutRepeats }
+  return { reason: cliReason, remedy: text => remedyFor(text, context), shown: withoutRepeats, judge: result => judgeNative(ctx, result) }
 }

@@ -163,7 +163,12 @@ export async function inspectTarball(file: string): Promise<TarballInfo> {
   if (stat.isDirectory()) throw new SetupError(`Input tarball: ${file} is a directory, not a file; it ${NOT_A_TARBALL}.`)
   if (stat.size === 0) throw new SetupError(`Input tarball: ${file} is empty; it ${NOT_A_TARBALL}.`)
   const magic = Buffer.alloc(2)
-  const fd = openSync(file, 'r')
+  let fd: number
+  try {
+    fd = openSync(file, 'r')
+  } catch (error) {
+    throw new SetupError(`Input tarball: ${file} cannot be read: ${(error as Error).message}.`)
+  }
   try {
     readSync(fd, magic, 0, 2, 0)
   } finally {

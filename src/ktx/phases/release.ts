@@ -99,7 +99,7 @@ export const PACKAGE: Phase = {
     if (ctx.inputs.uvBinary) ctx.uvBinary = resolveUvBinary(ctx.inputs.uvBinary, ctx.workspace)
     const node = await checkNode(tarball, s)
     const manager = await findPackageManager(ctx.inputs.packageManager, s)
-    ctx.host = { node: node.path, nodeAbi: node.abi, manager: manager.path, managerVersion: manager.version }
+    ctx.host = { node: node.path, nodeVersion: node.version, nodeAbi: node.abi, manager: manager.path, managerVersion: manager.version }
     // The last thing the cache service's tokens are needed for before the release runs (post saves).
     await restoreDownloads(ctx, s, node.abi, manager.version)
   }
