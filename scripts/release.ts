@@ -1,7 +1,7 @@
 // `npm run release -- X.Y.Z`: on a clean main whose dist/ matches src/, moves CHANGELOG's
 // "Unreleased" section to X.Y.Z, sets the version in package.json and package-lock.json, commits,
-// tags vX.Y.Z and moves the major tag vX to it. Pushing stays a deliberate step: the command to
-// run is printed.
+// tags vX.Y.Z and moves the major tag vX to it. Pushing, and publishing ktx-smoke (build/cli, a
+// package of its own), stay deliberate steps: the commands to run are printed.
 //   --dry-run   say what would happen, change nothing
 //   --no-build  skip rebuilding dist/ (when it was just checked by CI)
 import { execFileSync } from 'node:child_process'
@@ -53,4 +53,7 @@ git('add', 'CHANGELOG.md', 'package.json', 'package-lock.json')
 git('commit', '-m', `Release ${tag}`)
 git('tag', '-a', tag, '-m', `ktx-smoke-action ${tag}`)
 git('tag', '-f', '-a', major, '-m', `ktx-smoke-action ${major} (${tag})`)
-console.log(`tagged ${tag} and moved ${major}. Push with:\n  git push origin main ${tag} && git push --force origin ${major}`)
+console.log(
+  `tagged ${tag} and moved ${major}. Push with:\n  git push origin main ${tag} && git push --force origin ${major}\n` +
+    `Publish ktx-smoke ${v}, its own package (@kaelio/ktx-smoke, no dependencies), with:\n  npm run build:cli && npm publish ./build/cli`
+)

@@ -8,10 +8,28 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { packFixture } from '../../scripts/lib/fixture.js'
+import { buildCli } from '../../scripts/lib/node.js'
+import { startRegistry } from '../../scripts/lib/registry.js'
 import { CACHE, REPO } from '../../scripts/lib/paths.js'
 import { baseEnv, processesUnder, stepPath, scratch } from '../../scripts/lib/runner.js'
 import { PHASE_NAMES } from '../../src/engine/context.js'
 import { housekeeping, explain, smoke } from './helpers.js'
+
+/** A command's exit code and output, without blocking this process's event loop. */
+function execAsync(
+  file: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv }
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise(resolve => {
+    const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', chunk => (stdout += chunk))
+    child.stderr.on('data', chunk => (stderr += chunk))
+    child.on('close', code => resolve({ code, stdout, stderr }))
+  })
+}
 
 housekeeping()
 
@@ -156,26 +174,51 @@ describe('release', () => {
 })
 
 describe('ktx-smoke as a package', () => {
-  it('from a packed copy of this repo: npx ktx-smoke --version and a smoke, npm link, and an old Node refused', () => {
+  it('its own package: no dependency, npm pack --json is JSON, npx from a registry runs it, a global install adds one package, npm link', async () => {
     const dir = scratch('scripts-')
     const env = { ...baseEnv(), PATH: stepPath(24, true), TMPDIR: dir, NO_COLOR: '1', FORCE_COLOR: undefined }
-    // npm pack runs prepack, which builds build/cli.
-    const packed = execFileSync('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: REPO, encoding: 'utf8', env }).trim().split('\n').pop()!
-    const project = path.join(dir, 'project')
-    mkdirSync(project)
-    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'p', private: true }))
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', path.join(dir, packed)], { cwd: project, env, stdio: 'ignore' })
-    const npx = (...args: string[]) => spawnSync('npx', ['--no-install', 'ktx-smoke', ...args], { cwd: project, env, encoding: 'utf8' })
-    const version = npx('--version')
-    assert.equal(version.status, 0, version.stderr)
-    assert.equal(version.stdout.trim(), JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version)
-    const run = npx(packFixture(), '--installs', 'project', '--no-daemon')
-    assert.equal(run.status, 0, run.stdout + run.stderr)
-    assert.match(run.stdout, /ktx smoke passed in /)
+    const cliDir = path.dirname(buildCli())
+    // build/cli is the package: npm pack there runs no build and prints npm's JSON only.
+    const report = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: cliDir, encoding: 'utf8', env })) as {
+      filename: string
+      files: { path: string }[]
+    }[]
+    const packed = path.join(dir, report[0].filename)
+    const manifest = JSON.parse(execFileSync('tar', ['-xOzf', packed, 'package/package.json'], { encoding: 'utf8' }))
+    assert.equal(manifest.name, '@kaelio/ktx-smoke')
+    assert.equal(manifest.version, JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).version)
+    assert.deepEqual(manifest.bin, { 'ktx-smoke': 'index.js' })
+    assert.equal(manifest.dependencies, undefined, 'the bundle needs no package')
+    assert.ok(report[0].files.some(f => f.path === 'README.md'))
 
-    // npm link: a ktx-smoke command on PATH, from this checkout.
+    // Published (to the tests' registry), as users get it: npx, and a global install of one package.
+    const registry = await startRegistry(packed, { notFoundFirst: 0, dir })
+    try {
+      const withRegistry = { ...env, NPM_CONFIG_USERCONFIG: registry.npmrc }
+      const project = path.join(dir, 'project')
+      mkdirSync(project)
+      // Asynchronous: the registry answers from this process.
+      const npx = (...args: string[]) => execAsync('npx', ['--yes', '@kaelio/ktx-smoke', ...args], { cwd: project, env: withRegistry })
+      const version = await npx('--version')
+      assert.equal(version.code, 0, version.stderr)
+      assert.equal(version.stdout.trim(), manifest.version)
+      const run = await npx(packFixture(), '--installs', 'project', '--no-daemon')
+      assert.equal(run.code, 0, run.stdout + run.stderr)
+      assert.match(run.stdout, /ktx smoke passed in /)
+      const global = await execAsync('npm', ['install', '--global', '--no-audit', '--no-fund', '@kaelio/ktx-smoke'], {
+        cwd: project,
+        env: { ...withRegistry, npm_config_prefix: path.join(dir, 'global-install') }
+      })
+      assert.equal(global.code, 0, global.stderr)
+      const added = global.stdout
+      assert.match(added, /added 1 package/)
+    } finally {
+      await registry.close()
+    }
+
+    // npm link: a ktx-smoke command on PATH, from this checkout's build.
     const prefix = path.join(dir, 'global')
-    execFileSync('npm', ['link', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: REPO, env: { ...env, npm_config_prefix: prefix }, stdio: 'ignore' })
+    execFileSync('npm', ['link', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: cliDir, env: { ...env, npm_config_prefix: prefix }, stdio: 'ignore' })
     const linked = spawnSync(path.join(prefix, 'bin', 'ktx-smoke'), ['--version'], { env, encoding: 'utf8' })
     assert.equal(linked.status, 0, linked.stderr)
 
