@@ -1,6 +1,8 @@
 // `npm run docs`: writes README's inputs and outputs tables from action.yml, between the
-// `<!-- inputs -->` / `<!-- outputs -->` markers. `--check` only says whether README is current.
-import { readFileSync, writeFileSync } from 'node:fs'
+// `<!-- inputs -->` / `<!-- outputs -->` markers, and each failure of Troubleshooting as a real run
+// of the action prints it (scripts/lib/troubleshooting.ts), between `<!-- run: <id> -->` and
+// `<!-- /run -->`. `--check` only says whether README is current; `--tables` leaves the runs alone.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'yaml'
 import { REPO } from './lib/paths.js'
@@ -44,18 +46,43 @@ export function withTables(readme: string, actionYml: string): string {
   return text
 }
 
+/** README with the text block of every `<!-- run: <id> -->` marker replaced by `shown(id)`; throws on an unknown or unclosed one. */
+export function withRuns(readme: string, shown: Map<string, string>): string {
+  return readme.replace(/<!-- run: ([\w-]+) -->\n[\s\S]*?<!-- \/run -->/g, (_whole, id: string) => {
+    const text = shown.get(id)
+    if (text === undefined) throw new Error(`README.md names run ${id}, which scripts/lib/troubleshooting.ts does not have`)
+    return `<!-- run: ${id} -->\n\`\`\`text\n${text}\n\`\`\`\n<!-- /run -->`
+  })
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === path.join(REPO, 'scripts', 'docs.ts')) {
   const readmeFile = path.join(REPO, 'README.md')
   const readme = readFileSync(readmeFile, 'utf8')
-  const updated = withTables(readme, readFileSync(path.join(REPO, 'action.yml'), 'utf8'))
+  let updated = withTables(readme, readFileSync(path.join(REPO, 'action.yml'), 'utf8'))
+  if (!process.argv.includes('--tables')) {
+    const { CASES, runCase, shownFailure } = await import('./lib/troubleshooting.js')
+    const { RUNS } = await import('./lib/runner.js')
+    const named = new Set([...readme.matchAll(/<!-- run: ([\w-]+) -->/g)].map(m => m[1]))
+    const missing = CASES.filter(c => !named.has(c.id)).map(c => c.id)
+    if (missing.length > 0) throw new Error(`README.md has no <!-- run: … --> marker for ${missing.join(', ')}`)
+    const shown = new Map<string, string>()
+    for (const c of CASES) {
+      const started = Date.now()
+      shown.set(c.id, shownFailure(await runCase(c)))
+      process.stdout.write(`docs: ran ${c.id} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`)
+    }
+    rmSync(RUNS, { recursive: true, force: true })
+    updated = withRuns(updated, shown)
+  }
   if (process.argv.includes('--check')) {
     if (updated !== readme) {
-      console.error('README.md inputs/outputs tables differ from action.yml: run npm run docs')
+      const at = [...updated].findIndex((ch, i) => ch !== readme[i])
+      console.error(`README.md differs from what action.yml and the runs give (from: ${JSON.stringify(updated.slice(at, at + 200))}): run npm run docs`)
       process.exit(1)
     }
-    console.log('README.md tables match action.yml')
+    console.log('README.md matches action.yml and the runs')
   } else {
     writeFileSync(readmeFile, updated)
-    console.log(updated === readme ? 'README.md already current' : 'README.md tables rewritten from action.yml')
+    console.log(updated === readme ? 'README.md already current' : 'README.md rewritten from action.yml and the runs')
   }
 }

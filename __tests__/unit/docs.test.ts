@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
-import { withTables } from '../../scripts/docs.js'
+import { withRuns, withTables } from '../../scripts/docs.js'
+import { CASES } from '../../scripts/lib/troubleshooting.js'
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 const actionYml = readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')
@@ -19,5 +20,13 @@ describe('README and action.yml', () => {
     assert.notEqual(updated, readme)
     assert.match(updated, /\| `package-manager` \| .* \| `pnpm` \|/)
     assert.match(updated, /\| `cache-size` \| Bytes restored\. \|/)
+  })
+
+  it("Troubleshooting's failure blocks are runs of the action: each case has its marker, and a block is replaced whole", () => {
+    const named = [...readme.matchAll(/<!-- run: ([\w-]+) -->/g)].map(m => m[1])
+    assert.deepEqual(named.sort(), CASES.map(c => c.id).sort())
+    const text = 'intro\n<!-- run: a -->\n```text\nold\n```\n<!-- /run -->\nafter\n'
+    assert.equal(withRuns(text, new Map([['a', 'Error: new']])), 'intro\n<!-- run: a -->\n```text\nError: new\n```\n<!-- /run -->\nafter\n')
+    assert.throws(() => withRuns(text, new Map()), /README\.md names run a, which scripts\/lib\/troubleshooting\.ts does not have/)
   })
 })
