@@ -1,9 +1,9 @@
-import * as core from '@actions/core'
+import { workflowCommands } from './action/commands.js'
 import { cleanup } from './action/post.js'
 
 try {
   await cleanup()
 } catch (error) {
-  core.warning(`ktx smoke cleanup: ${(error as Error).message}`)
+  workflowCommands.warning(`ktx smoke cleanup: ${(error as Error).message}`)
 }
 process.exit(0)

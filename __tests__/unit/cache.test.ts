@@ -5,6 +5,7 @@ import path from 'node:path'
 import { afterEach, beforeEach, describe, it } from 'node:test'
 import { cachedPaths, cacheDirs, cacheKey, decideCache, type CacheClient } from '../../src/engine/cache.js'
 import { cleanup } from '../../src/action/post.js'
+import { workflowCommands } from '../../src/action/commands.js'
 import { parseInputs } from '../../src/engine/inputs.js'
 import { restoreDownloads } from '../../src/ktx/phases/downloads.js'
 import { newContext, type SmokeLog } from '../../src/engine/context.js'
@@ -208,11 +209,11 @@ describe('restore in main, save in post', () => {
   it('the post step saves what main asked for, and nothing otherwise', async () => {
     const cache = fakeCache(true)
     process.env['STATE_cache-save'] = JSON.stringify({ key: 'k1', paths: ['/a', '/b'] })
-    await cleanup(cache)
+    await cleanup(workflowCommands, cache)
     assert.deepEqual(cache.calls, ['save k1 /a,/b'])
     delete process.env['STATE_cache-save']
     const idle = fakeCache(true)
-    await cleanup(idle)
+    await cleanup(workflowCommands, idle)
     assert.deepEqual(idle.calls, [])
   })
 })

@@ -107,6 +107,18 @@ describe('process listings', () => {
         [child.pid]
       )
       assert.equal(found[0].ppid, process.pid)
+      if (process.platform === 'linux') {
+        // Given a run's start, what started before it is listed by parent and start time only; what started since, whole.
+        const since = found[0].startTicks!
+        const partial = (await listProcesses(since))!
+        const self = partial.find(p => p.pid === process.pid)!
+        assert.ok(self.startTicks! < since, 'this process started before its child')
+        assert.deepEqual([self.command, self.marker, self.uid], ['', undefined, undefined])
+        assert.equal(self.ppid, process.ppid)
+        const again = partial.find(p => p.pid === child.pid)!
+        assert.equal(again.marker, `unit-${process.pid}`)
+        assert.match(again.command, /setInterval/)
+      }
     } finally {
       child.kill('SIGKILL')
     }

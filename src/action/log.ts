@@ -2,8 +2,8 @@ import * as core from '@actions/core'
 import type { Say } from '../host/cleanup.js'
 import { randomUUID } from 'node:crypto'
 import type { CommandResult } from '../host/command.js'
-import type { PhaseResult, SmokeLog } from '../engine/context.js'
-import { formatDuration, STATUS_MARK } from '../engine/format.js'
+import { type PhaseResult, type SmokeLog, STATUS_MARK } from '../engine/context.js'
+import { formatDuration } from '../engine/format.js'
 
 /**
  * The run's log: one collapsed group per phase with its commands and their output, then a

@@ -1,15 +1,14 @@
 // The post step: save the download caches of a passing run, stop whatever of the run still runs
 // (after a cancelled or crashed main), remove the sandbox. It never fails the job.
-import * as core from '@actions/core'
 import type { CacheClient } from '../engine/cache.js'
 import { STATE } from '../engine/state.js'
 import { disposeSandbox, stopWhatTheRunStarted } from '../host/cleanup.js'
-import { actionSay } from './log.js'
 import { refuseRemoval } from '../host/sandbox.js'
 import { actionsCacheClient } from './cache.js'
+import { type PostIO, workflowCommands } from './commands.js'
 
 /** Saves the download caches when main asked for it (all phases passed, no exact hit). */
-async function saveDownloads(cache: CacheClient): Promise<void> {
+async function saveDownloads(core: PostIO, cache: CacheClient): Promise<void> {
   const saved = core.getState(STATE.cacheSave)
   if (!saved) return
   try {
@@ -25,8 +24,8 @@ async function saveDownloads(cache: CacheClient): Promise<void> {
  * The post step: stop whatever of the run still runs (after a cancellation or a crash of main),
  * then remove the sandbox unless keep-sandbox. Problems are warnings; the job never fails here.
  */
-export async function cleanup(cache: CacheClient = actionsCacheClient): Promise<void> {
-  await saveDownloads(cache)
+export async function cleanup(core: PostIO = workflowCommands, cache: CacheClient = actionsCacheClient): Promise<void> {
+  await saveDownloads(core, cache)
   const root = core.getState(STATE.sandbox)
   const runId = core.getState(STATE.runId)
   if (!root || !runId) {
@@ -42,8 +41,15 @@ export async function cleanup(cache: CacheClient = actionsCacheClient): Promise<
   const lines = await stopWhatTheRunStarted(root, runId, name => core.getState(name))
   for (const line of lines) core.info(line)
   if (lines.length === 0) core.info('no process of the run was left running')
-  disposeSandbox(root, runId, core.getState(STATE.keepSandbox) === 'true', actionSay)
+  disposeSandbox(root, runId, core.getState(STATE.keepSandbox) === 'true', core)
 }
 
-/** The post step under the name local runners call (`@github/local-action … --post src/action/post.ts`). */
-export const run = (): Promise<void> => cleanup()
+/**
+ * The post step under the name local runners call (`@github/local-action … --post src/action/post.ts`),
+ * through @actions/core, which they stand in for.
+ */
+export async function run(): Promise<void> {
+  // Never called in dist/ (whose entry is src/post.ts): left out of the bundle, resolved where the source runs.
+  const core = await import(/* webpackIgnore: true */ '@actions/core')
+  await cleanup({ getState: core.getState, info: core.info, warning: core.warning })
+}

@@ -1,6 +1,6 @@
 import { LIMITS } from '../engine/limits.js'
-import type { SmokeResult } from '../engine/context.js'
-import { formatDuration, STATUS_MARK } from '../engine/format.js'
+import { type SmokeResult, STATUS_MARK } from '../engine/context.js'
+import { formatDuration } from '../engine/format.js'
 import { comparisonTables, type Table } from '../ktx/compare.js'
 
 /** The runner accepts at most 1 MiB per step summary; stay well below. */

@@ -2,8 +2,8 @@
 // time, then ✓/✗ and the duration. Elsewhere: plain lines, and a heartbeat while a phase runs.
 // Colour follows NO_COLOR and FORCE_COLOR (picocolors). Command output shows with --verbose only.
 import pc from 'picocolors'
-import { formatDuration, STATUS_MARK } from '../engine/format.js'
-import type { PhaseResult, PhaseStatus, SmokeLog } from '../engine/context.js'
+import { formatDuration } from '../engine/format.js'
+import { type PhaseResult, type PhaseStatus, type SmokeLog, STATUS_MARK } from '../engine/context.js'
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏']
 const COLOUR: Record<PhaseStatus, (text: string) => string> = {

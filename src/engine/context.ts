@@ -47,6 +47,9 @@ export type Verdict = 'passed' | 'failed' | 'error' | 'cancelled'
 
 export type PhaseStatus = Verdict | 'skipped'
 
+/** The mark of a phase's status in the log, the terminal and the summary. */
+export const STATUS_MARK: Record<PhaseStatus, string> = { passed: '✓', failed: '✗', error: '!', cancelled: '⊘', skipped: '-' }
+
 /** One command a phase ran, as the reports show it (output trimmed). */
 export interface CommandRecord {
   command: string

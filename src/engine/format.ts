@@ -1,13 +1,9 @@
-import type { PhaseStatus } from './context.js'
-
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
   const minutes = Math.floor(ms / 60_000)
   return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`
 }
-
-export const STATUS_MARK: Record<PhaseStatus, string> = { passed: '✓', failed: '✗', error: '!', cancelled: '⊘', skipped: '-' }
 
 /** A size limit: a share of the size before (`10%`) or bytes (`500kB`, `2 MB`, `1MiB`, `300000`). */
 export type SizeLimit = { percent: number } | { bytes: number }

@@ -77,6 +77,18 @@ export class PhaseScope {
     })
     this.last = result
     ctx.log.commandFinished(result)
+    this.record(display, result)
+    if (ctx.cancellation.signal) throw new CancelledError(ctx.cancellation.signal)
+    const leftovers = await this.stopLeftovers()
+    const homeFiles = options.watchHome ? (ctx.homeWatch?.newFiles() ?? []) : []
+    verify(result, checks)
+    if (leftovers) throw new ExpectationError(leftovers, result)
+    this.judgeHomeFiles(homeFiles, result)
+    return result
+  }
+
+  /** Records a command of the code under test in the phase's report (exec does; so do runs that are only timed). */
+  record(display: string, result: CommandResult): void {
     this.commands.push({
       command: display,
       exitCode: result.exitCode,
@@ -86,13 +98,6 @@ export class PhaseScope {
       stdout: trimForReport(result.stdout),
       stderr: trimForReport(result.stderr)
     })
-    if (ctx.cancellation.signal) throw new CancelledError(ctx.cancellation.signal)
-    const leftovers = await this.stopLeftovers()
-    const homeFiles = options.watchHome ? (ctx.homeWatch?.newFiles() ?? []) : []
-    verify(result, checks)
-    if (leftovers) throw new ExpectationError(leftovers, result)
-    this.judgeHomeFiles(homeFiles, result)
-    return result
   }
 
   /** Kills what the command left running (but the project's daemon); says what, for the failure. */

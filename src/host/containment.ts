@@ -38,7 +38,7 @@ export function pidOf(value: string | undefined): number | undefined {
 
 /** The run's processes now, or undefined when this host cannot list processes. */
 export async function runProcesses(run: RunProcesses): Promise<ProcessInfo[] | undefined> {
-  const listing = await listProcesses()
+  const listing = await listProcesses(run.since)
   if (!listing) return undefined
   return processesOfRun(listing, identity(run))
 }
@@ -57,7 +57,7 @@ export function describeProcess(p: ProcessInfo): string {
 export async function leftRunning(run: RunProcesses, allowed: number[], graceMs: number): Promise<ProcessInfo[] | undefined> {
   let left: ProcessInfo[] | undefined = []
   await waitFor(async () => {
-    const listing = await listProcesses()
+    const listing = await listProcesses(run.since)
     if (!listing) {
       left = undefined
       return true

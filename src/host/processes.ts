@@ -62,14 +62,23 @@ export function cgroupOf(pid: number | 'self'): string | undefined {
   }
 }
 
-/** Linux: every process from /proc, without `ps` (missing in slim and BusyBox containers). Zombies are left out. */
-function listFromProc(): ProcessInfo[] {
+/**
+ * Linux: every process from /proc, without `ps` (missing in slim and BusyBox containers). Zombies
+ * are left out. With `newerThan` (a run's start, in boot ticks), a process that started before it
+ * cannot be the run's: only its parent and start time are read (for ancestry), not its user,
+ * command line or environment, which made up most of the cost of a listing.
+ */
+function listFromProc(newerThan?: number): ProcessInfo[] {
   const list: ProcessInfo[] = []
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
     try {
       const stat = parseProcStat(readFileSync(`/proc/${name}/stat`, 'utf8'))
       if (!stat || stat.state === 'Z' || stat.state === 'X') continue
+      if (newerThan !== undefined && stat.startTicks < newerThan) {
+        list.push({ pid: Number(name), ppid: stat.ppid, command: '', startTicks: stat.startTicks })
+        continue
+      }
       const uid = statSync(`/proc/${name}`).uid
       const command = readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0+$/, '').replace(/\0/g, ' ')
       let marker: string | undefined
@@ -112,11 +121,12 @@ export function parseCimListing(text: string): ProcessInfo[] {
 /**
  * Every process: /proc on Linux, `ps` with environments on macOS, CIM through PowerShell on
  * Windows (which shows no environments: there the run's processes are found by parent pid).
- * Undefined when no listing can be had.
+ * Linux with `newerThan`: those older than it without command line, user or marker. Undefined
+ * when no listing can be had.
  */
-export async function listProcesses(): Promise<Listing> {
+export async function listProcesses(newerThan?: number): Promise<Listing> {
   try {
-    if (process.platform === 'linux') return listFromProc()
+    if (process.platform === 'linux') return listFromProc(newerThan)
     if (process.platform === 'win32') {
       const script = 'Get-CimInstance Win32_Process | Select-Object ProcessId, ParentProcessId, CommandLine | ConvertTo-Json -Compress'
       return parseCimListing((await run('powershell.exe', ['-NoProfile', '-NonInteractive', '-Command', script], LIST_OPTIONS)).stdout)
