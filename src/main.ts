@@ -1,4 +1,4 @@
-import * as core from '@actions/core'
+import { workflowCommands } from './action/commands.js'
 import { HANDOFF_FLAG } from './action/handoff.js'
 import { resume, run } from './action/run.js'
 
@@ -7,11 +7,11 @@ import { resume, run } from './action/run.js'
 const at = process.argv.indexOf(HANDOFF_FLAG)
 let code = 1
 try {
-  code = at > 1 ? await resume(process.argv[at + 1]) : await run({ reexec: true })
+  code = at > 1 ? await resume(process.argv[at + 1], workflowCommands) : await run({ reexec: true, io: workflowCommands })
 } catch (error) {
   // The action's own fault: the release was not judged.
-  core.setOutput('result', 'error')
-  core.setFailed(`ktx-smoke-action crashed (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+  workflowCommands.setOutput('result', 'error')
+  workflowCommands.setFailed(`ktx-smoke-action crashed (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
 }
 // Exit explicitly: keep-alive sockets must not hold the step open once the smoke is reported.
 process.exit(code)

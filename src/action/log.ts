@@ -1,16 +1,15 @@
-import * as core from '@actions/core'
-import type { Say } from '../host/cleanup.js'
 import { randomUUID } from 'node:crypto'
 import type { CommandResult } from '../host/command.js'
 import { type PhaseResult, type SmokeLog, STATUS_MARK } from '../engine/context.js'
 import { formatDuration } from '../engine/format.js'
+import type { ActionIO } from './commands.js'
 
 /**
  * The run's log: one collapsed group per phase with its commands and their output, then a
  * one-line verdict outside the group; a failing phase's message stays expanded below it.
  * Quiet: only the verdict lines, warnings and errors.
  */
-export function actionLog(quiet = false): SmokeLog {
+export function actionLog(core: ActionIO, quiet = false): SmokeLog {
   let token = ''
   let atLineStart = true
   if (quiet) {
@@ -66,6 +65,3 @@ export function actionLog(quiet = false): SmokeLog {
     }
   }
 }
-
-/** Cleanup's messages in the action's log. */
-export const actionSay: Say = { info: line => core.info(line), warning: line => core.warning(line) }

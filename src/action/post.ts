@@ -5,7 +5,7 @@ import { STATE } from '../engine/state.js'
 import { disposeSandbox, stopWhatTheRunStarted } from '../host/cleanup.js'
 import { refuseRemoval } from '../host/sandbox.js'
 import { actionsCacheClient } from './cache.js'
-import { type PostIO, workflowCommands } from './commands.js'
+import { coreCommands, type PostIO, workflowCommands } from './commands.js'
 
 /** Saves the download caches when main asked for it (all phases passed, no exact hit). */
 async function saveDownloads(core: PostIO, cache: CacheClient): Promise<void> {
@@ -49,7 +49,6 @@ export async function cleanup(core: PostIO = workflowCommands, cache: CacheClien
  * through @actions/core, which they stand in for.
  */
 export async function run(): Promise<void> {
-  // Never called in dist/ (whose entry is src/post.ts): left out of the bundle, resolved where the source runs.
-  const core = await import(/* webpackIgnore: true */ '@actions/core')
-  await cleanup({ getState: core.getState, info: core.info, warning: core.warning })
+  // Never called in dist/ (whose entry is src/post.ts).
+  await cleanup(await coreCommands())
 }

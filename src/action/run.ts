@@ -1,4 +1,3 @@
-import * as core from '@actions/core'
 import { writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -6,12 +5,12 @@ import { cachedPaths } from '../engine/cache.js'
 import { actionsCacheClient } from './cache.js'
 import { junitXml } from '../engine/junit.js'
 import { disposeSandbox, stopWhatTheRunStarted } from '../host/cleanup.js'
-import { actionSay } from './log.js'
 import { InputError, parseInputs, type Inputs } from '../engine/inputs.js'
 import { phasesFor } from '../ktx/phases/index.js'
 import { ktxAdvice } from '../ktx/remedies.js'
 import { killActiveCommands } from '../host/command.js'
 import { actionLog } from './log.js'
+import { type ActionIO, coreCommands } from './commands.js'
 import { outputsBeforeAnyPhase, outputsOf } from './outputs.js'
 import { reportPaths, writeReport } from '../engine/report.js'
 import { summaryMarkdown } from './summary.js'
@@ -26,7 +25,7 @@ import { reexec, takeHandoff, writeHandoff, type Handoff } from './handoff.js'
 import { canReexec, ENGINE_VARIABLES, engineEnv } from '../host/env.js'
 
 /** Runs a reporter; a failing one becomes a warning and never hides the smoke's result. */
-function safely(what: string, fn: () => unknown): Promise<void> {
+function safely(core: ActionIO, what: string, fn: () => unknown): Promise<void> {
   return Promise.resolve()
     .then(fn)
     .then(
@@ -37,21 +36,23 @@ function safely(what: string, fn: () => unknown): Promise<void> {
 
 /**
  * The step's file commands as the action writes them: through the guard where the runner gave a
- * file (so that it knows every byte the action wrote), through @actions/core elsewhere (a local
- * runner's stubs).
+ * file (so that it knows every byte the action wrote), as workflow commands elsewhere (a local
+ * runner).
  */
 interface StepFiles {
+  io: ActionIO
   output(name: string, value: string): void
   state(name: string, value: string): void
   summary(markdown: string): Promise<unknown>
 }
 
-function stepFiles(guard: FileCommandGuard): StepFiles {
+function stepFiles(guard: FileCommandGuard, io: ActionIO): StepFiles {
   const paths = guard.paths
   return {
-    output: (name, value) => (paths.GITHUB_OUTPUT ? guard.write('GITHUB_OUTPUT', name, value) : core.setOutput(name, value)),
-    state: (name, value) => (paths.GITHUB_STATE ? guard.write('GITHUB_STATE', name, value) : core.saveState(name, value)),
-    summary: async markdown => (paths.GITHUB_STEP_SUMMARY ? guard.append('GITHUB_STEP_SUMMARY', markdown) : core.summary.addRaw(markdown).write())
+    io,
+    output: (name, value) => (paths.GITHUB_OUTPUT ? guard.write('GITHUB_OUTPUT', name, value) : io.setOutput(name, value)),
+    state: (name, value) => (paths.GITHUB_STATE ? guard.write('GITHUB_STATE', name, value) : io.saveState(name, value)),
+    summary: async markdown => (paths.GITHUB_STEP_SUMMARY ? guard.append('GITHUB_STEP_SUMMARY', markdown) : io.appendSummary(markdown))
   }
 }
 
@@ -60,7 +61,7 @@ function setOutputs(files: StepFiles, values: Record<string, string>): void {
   try {
     for (const [name, value] of Object.entries(values)) files.output(name, value)
   } catch (error) {
-    core.warning(`Could not write the step outputs: ${(error as Error).message}`)
+    files.io.warning(`Could not write the step outputs: ${(error as Error).message}`)
   }
 }
 
@@ -84,7 +85,7 @@ function stateStore(files: StepFiles, saved: [string, string][] = []): StateStor
       try {
         files.state(name, value)
       } catch (error) {
-        if (!lost) core.warning(`Could not save state for the post step (${(error as Error).message}); the main step cleans up itself.`)
+        if (!lost) files.io.warning(`Could not save state for the post step (${(error as Error).message}); the main step cleans up itself.`)
         lost = true
       }
     },
@@ -95,7 +96,7 @@ function stateStore(files: StepFiles, saved: [string, string][] = []): StateStor
 }
 
 /** A cancelled run stops its command and its daemon itself and still reports; a second signal ends it at once. */
-function cancelOnSignals(ctx: SmokeContext): void {
+function cancelOnSignals(ctx: SmokeContext, core: ActionIO): void {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (ctx.cancellation.signal) process.exit(1)
     core.info(`${signal}: cancelling during phase ${ctx.phase ?? '(before the first phase)'}; stopping what the run started`)
@@ -125,9 +126,11 @@ function watchOutside(ctx: SmokeContext, guard: FileCommandGuard): void {
 }
 
 /** The main step: parse inputs, restore the caches, then (re-executed without the runner's secrets) run the phases and report. */
-export async function run(options: { reexec?: boolean } = {}): Promise<number> {
+export async function run(options: { reexec?: boolean; io?: ActionIO } = {}): Promise<number> {
+  // Without io: a local runner's call, which stands in for @actions/core (dist/ passes its own).
+  const core = options.io ?? (await coreCommands())
   const guard = new FileCommandGuard(fileCommandPaths(process.env))
-  const files = stepFiles(guard)
+  const files = stepFiles(guard, core)
   let inputs: Inputs
   try {
     inputs = parseInputs(name => core.getInput(name))
@@ -142,10 +145,10 @@ export async function run(options: { reexec?: boolean } = {}): Promise<number> {
     cache: actionsCacheClient,
     event: { name: process.env.GITHUB_EVENT_NAME, ref: process.env.GITHUB_REF, runnerEnvironment: process.env.RUNNER_ENVIRONMENT }
   }
-  const ctx = newContext(inputs, actionLog(inputs.quiet), state.save, process.env.GITHUB_WORKSPACE || process.cwd(), services)
+  const ctx = newContext(inputs, actionLog(core, inputs.quiet), state.save, process.env.GITHUB_WORKSPACE || process.cwd(), services)
   state.save(STATE.runId, ctx.runId)
   state.save(STATE.keepSandbox, String(inputs.keepSandbox))
-  cancelOnSignals(ctx)
+  cancelOnSignals(ctx, core)
 
   // The package phase runs no code of the release, and restores the caches with the runner's tokens.
   const startedAt = Date.now()
@@ -188,19 +191,19 @@ function handoffOf(ctx: SmokeContext, continued: Continued, state: StateStore, g
 }
 
 /** The main step's second image: goes on from the handoff, with nothing of the runner's secrets in its environment. */
-export async function resume(file: string): Promise<number> {
+export async function resume(file: string, core: ActionIO): Promise<number> {
   const handoff = takeHandoff(file)
   // The file commands' paths live in this process's memory only, where @actions/core finds them (a crash report).
   Object.assign(process.env, handoff.fileCommands)
   // What the step's files hold now is what the runner and the action wrote: no code of the release has run yet.
   const guard = new FileCommandGuard(handoff.fileCommands)
-  const files = stepFiles(guard)
+  const files = stepFiles(guard, core)
   const state = stateStore(files, handoff.state)
-  const base = newContext(handoff.inputs, actionLog(handoff.inputs.quiet), state.save, handoff.workspace, { event: {} })
+  const base = newContext(handoff.inputs, actionLog(core, handoff.inputs.quiet), state.save, handoff.workspace, { event: {} })
   const { facts, sandbox, since, release, host, uvBinary, cacheDirs, pathDir } = handoff
   const ctx: SmokeContext = { ...base, runId: handoff.runId, facts, sandbox, since, release, host, uvBinary, cacheDirs, pathDir }
   if (sandbox) ctx.homeWatch = new HomeWatch(sandbox.home)
-  cancelOnSignals(ctx)
+  cancelOnSignals(ctx, core)
   watchOutside(ctx, guard)
   const [, ...rest] = phasesFor(handoff.inputs)
   return finish(ctx, await runPhases(ctx, rest, ktxAdvice, handoff), state, files)
@@ -209,14 +212,15 @@ export async function resume(file: string): Promise<number> {
 /** Stops what the run started, looks outside the sandbox once more, reports. Returns the exit code. */
 async function finish(ctx: SmokeContext, ran: SmokeResult, state: StateStore, files: StepFiles): Promise<number> {
   const { inputs } = ctx
+  const core = files.io
   let result = ran
   // Nothing the run started outlives the main step; only then is the last look outside the sandbox worth taking.
   const root = result.sandbox?.root
   if (root) {
     const grace = result.result === 'cancelled' ? CANCEL_GRACE_MS : undefined
-    await safely('cleanup', async () => {
+    await safely(core, 'cleanup', async () => {
       for (const line of await stopWhatTheRunStarted(root, ctx.runId, state.get, grace)) core.info(`cleanup: ${line}`)
-      if (state.lost()) disposeSandbox(root, ctx.runId, inputs.keepSandbox, actionSay)
+      if (state.lost()) disposeSandbox(root, ctx.runId, inputs.keepSandbox, core)
     })
   }
   const breach = await guardBreach(ctx)
@@ -229,10 +233,10 @@ async function finish(ctx: SmokeContext, ran: SmokeResult, state: StateStore, fi
   }
 
   const reports = reportPaths(ctx.runId)
-  await safely('JSON report', () => writeReport(reports.json, result, inputs))
-  await safely('JUnit report', () => writeFileSync(reports.junit, junitXml(result)))
+  await safely(core, 'JSON report', () => writeReport(reports.json, result, inputs))
+  await safely(core, 'JUnit report', () => writeFileSync(reports.junit, junitXml(result)))
   setOutputs(files, outputsOf(result, reports))
-  await safely('job summary', () => files.summary(summaryMarkdown(result)))
+  await safely(core, 'job summary', () => files.summary(summaryMarkdown(result)))
   for (const w of result.facts.homeWrites ?? []) core.warning(`ktx wrote under the sandbox HOME in ${w.phase}: ${w.files.map(f => `~/${f}`).join(', ')}`)
 
   switch (result.result) {

@@ -32,6 +32,12 @@ function firstLine(text: string): string {
   return lines.length > 1 ? `${shown} (and ${lines.length - 1} more line${lines.length > 2 ? 's' : ''})` : shown
 }
 
+/** `key` = `value` as the runner reads it from GITHUB_OUTPUT or GITHUB_STATE (the heredoc form, as @actions/core writes it). */
+export function keyValueMessage(key: string, value: string): string {
+  const delimiter = `ghadelimiter_${randomUUID()}`
+  return `${key}<<${delimiter}${EOL}${value}${EOL}${delimiter}${EOL}`
+}
+
 export class FileCommandGuard {
   private readonly expected = new Map<FileCommand, Buffer>()
 
@@ -75,8 +81,7 @@ export class FileCommandGuard {
 
   /** Appends `key` = `value` as the runner reads it (the heredoc form, as @actions/core writes it). */
   write(name: 'GITHUB_OUTPUT' | 'GITHUB_STATE', key: string, value: string): void {
-    const delimiter = `ghadelimiter_${randomUUID()}`
-    this.append(name, `${key}<<${delimiter}${EOL}${value}${EOL}${delimiter}${EOL}`)
+    this.append(name, keyValueMessage(key, value))
   }
 
   /** Appends text the action writes (the job summary's Markdown). */
