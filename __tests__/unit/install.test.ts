@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import { ktxInvocation, packageManagerVersion } from '../../src/ktx/install.js'
+import { ktxInvocation, nodeVersion, packageManagerVersion } from '../../src/ktx/install.js'
+import { nodeBinary } from '../../scripts/lib/node.js'
 
 describe('package manager version', () => {
   it("reads an npm-installed package manager's version from its package.json, without starting it", async () => {
@@ -18,6 +20,25 @@ describe('package manager version', () => {
     chmodSync(bin, 0o755)
     assert.equal(await packageManagerVersion('pnpm', bin), '10.99.1')
     rmSync(path.dirname(bin), { recursive: true, force: true })
+  })
+})
+
+describe('the Node on PATH', () => {
+  it('has the NODE_MODULE_VERSION its binary reports, for each Node at hand (20, 22, 24)', async () => {
+    for (const node of [process.execPath, nodeBinary(22), nodeBinary(24)]) {
+      const reported = spawnSync(node, ['-p', 'process.version + " " + process.versions.modules'], { encoding: 'utf8' }).stdout.trim()
+      const { version, abi } = await nodeVersion(node)
+      assert.equal(`${version} ${abi}`, reported, node)
+    }
+  })
+
+  it('asks a Node whose release line it does not know (a pre-release, a new major)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'node-'))
+    const node = path.join(dir, 'node')
+    writeFileSync(node, `#!/bin/sh\n[ "$1" = --version ] && echo v99.0.0-nightly && exit 0\necho v99.0.0-nightly 999\n`)
+    chmodSync(node, 0o755)
+    assert.deepEqual(await nodeVersion(node), { version: 'v99.0.0-nightly', abi: '999' })
+    rmSync(dir, { recursive: true, force: true })
   })
 })
 

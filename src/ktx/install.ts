@@ -72,10 +72,26 @@ export interface NodeOnPath {
 }
 
 /** The Node on PATH (the one ktx will run on) must satisfy the package's `engines.node`. */
+/**
+ * NODE_MODULE_VERSION (the ABI a native addon is built for) of each Node release line. Node answers
+ * `--version` in about 10 ms but takes some 80 ms to evaluate anything; a line not listed here, or
+ * a pre-release, is asked.
+ */
+const MODULE_VERSIONS: Readonly<Record<number, string>> = { 18: '108', 19: '111', 20: '115', 21: '120', 22: '127', 23: '131', 24: '137' }
+
+/** The version (`v24.1.0`) and NODE_MODULE_VERSION of a Node binary. */
+export async function nodeVersion(node: string): Promise<{ version: string; abi: string }> {
+  const version = await probe(node, ['--version'])
+  const release = /^v(\d+)\.\d+\.\d+$/.exec(version)
+  const abi = release ? MODULE_VERSIONS[Number(release[1])] : undefined
+  if (abi) return { version, abi }
+  const [asked = '', modules = ''] = (await probe(node, ['-p', 'process.version + " " + process.versions.modules'])).split(' ')
+  return { version: asked, abi: modules }
+}
+
 export async function checkNode(tarball: TarballInfo, scope: PhaseScope): Promise<NodeOnPath> {
   const node = await findTool('node', 'Use actions/setup-node before this step.')
-  const stdout = await probe(node, ['-p', 'process.version + " " + process.versions.modules'])
-  const [version = '', abi = ''] = stdout.split(' ')
+  const { version, abi } = await nodeVersion(node)
   scope.note(`node on PATH: ${version} (${node})`)
   const range = tarball.enginesNode
   if (range && !semver.satisfies(version, range, { includePrerelease: true })) {
@@ -210,6 +226,18 @@ export async function installProject(release: ReleaseRef, tarball: TarballInfo, 
 }
 
 /**
+ * The package.json of `name` in pnpm's global directory: `5/node_modules/<name>` (pnpm 10) or
+ * `v11/<hash>/node_modules/<name>` (pnpm 11), looked for there first; anywhere up to six levels down
+ * only when neither layout has it (a search through the whole store takes some 25 ms).
+ */
+async function globalPackage(dir: string, name: string): Promise<string | undefined> {
+  const [known] = await glob([`*/node_modules/${name}/package.json`, `*/*/node_modules/${name}/package.json`], { cwd: dir, absolute: true })
+  if (known) return known
+  const [found] = await glob(`**/node_modules/${name}/package.json`, { cwd: dir, absolute: true, deep: 6 })
+  return found
+}
+
+/**
  * Installs the release globally, into a prefix inside the sandbox, as ktx's README tells users to:
  * `npm install -g` with its own prefix, or `pnpm add -g` with its own PNPM_HOME.
  */
@@ -242,7 +270,7 @@ export async function installGlobal(release: ReleaseRef, tarball: TarballInfo, s
     const home = env.PNPM_HOME as string
     // pnpm 11 links global bins into $PNPM_HOME/bin, pnpm 10 into $PNPM_HOME; both are on PATH (pnpm refuses otherwise).
     if (existsSync(path.join(home, 'bin', exe))) binDir = path.join(home, 'bin')
-    const [found] = await glob(`**/node_modules/${tarball.name}/package.json`, { cwd: path.join(home, 'global'), absolute: true, deep: 6 })
+    const found = await globalPackage(path.join(home, 'global'), tarball.name)
     expect(found, `pnpm add --global succeeded but ${tarball.name} is nowhere under ${path.join(home, 'global')}`)
     packageDir = path.dirname(found)
   }

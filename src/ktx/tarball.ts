@@ -2,8 +2,6 @@ import { createHash } from 'node:crypto'
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import path from 'node:path'
 import semver from 'semver'
-import { unzipSync } from 'fflate'
-import { t as listTar } from 'tar'
 import { glob, isDynamicPattern } from 'tinyglobby'
 import { ExpectationError, SetupError } from '../engine/checks.js'
 
@@ -48,7 +46,7 @@ export interface PackageManifest {
 }
 
 /** The names of a zip's entries (a wheel), read from its directory without inflating anything. */
-export function zipEntries(bytes: Uint8Array): string[] {
+function zipEntries(unzipSync: typeof import('fflate').unzipSync, bytes: Uint8Array): string[] {
   const names: string[] = []
   try {
     unzipSync(bytes, {
@@ -180,6 +178,9 @@ export async function inspectTarball(file: string): Promise<TarballInfo> {
     ['package/package.json', ''],
     ['package/assets/python/manifest.json', '']
   ])
+  // Loaded here, not with the module: the main step's second process image, which never reads a
+  // tarball unless it compares releases, starts without them.
+  const [{ t: listTar }, { unzipSync }] = await Promise.all([import('tar'), import('fflate')])
   const found = new Set<string>()
   const wheels: TarballInfo['wheels'] = {}
   const files: Record<string, number> = {}
@@ -202,7 +203,7 @@ export async function inspectTarball(file: string): Promise<TarballInfo> {
           })
           entry.on('end', () => {
             const bytes = Buffer.concat(chunks)
-            wheels[wheel[1]] = { sha256: hash.digest('hex'), bytes: bytes.length, entries: zipEntries(bytes) }
+            wheels[wheel[1]] = { sha256: hash.digest('hex'), bytes: bytes.length, entries: zipEntries(unzipSync, bytes) }
           })
           return
         }
