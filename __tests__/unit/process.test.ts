@@ -59,20 +59,9 @@ describe('output capture at scale', () => {
     assert.equal(t.toString(), `${all.slice(0, 8)}\n[… ${all.length - 16} characters omitted …]\n${all.slice(-8)}`)
   })
 
-  it('reads 200 MB of output about as fast as it is written, keeping only the capped head and tail', async () => {
-    // The writer's time with a reader that throws the output away (`cat > /dev/null`) is the yardstick.
+  it('reads 200 MB of output, keeping only the capped head and tail (how fast: npm run bench, "capture")', async () => {
     const size = 200 * 1024 * 1024
     const writer = `const b = Buffer.alloc(65536, 'y'); let left = ${size}; (function w() { while (left > 0) { left -= b.length; if (!process.stdout.write(b)) return process.stdout.once('drain', w) } })()`
-    const discarded = Date.now()
-    const sink = await runCommand({
-      file: '/bin/sh',
-      args: ['-c', `"${node}" -e "${writer}" | cat > /dev/null`],
-      cwd: process.cwd(),
-      env: process.env,
-      timeoutMs: 300_000
-    })
-    const writeMs = Date.now() - discarded
-    assert.equal(sink.exitCode, 0)
     const r = await runCommand({ file: node, args: ['-e', writer], cwd: process.cwd(), env: process.env, timeoutMs: 300_000 })
     assert.equal(r.exitCode, 0)
     assert.ok(r.stdout.length < 9 * 1024 * 1024, `capture holds ${r.stdout.length} characters`)
@@ -81,13 +70,13 @@ describe('output capture at scale', () => {
     assert.equal(r.stdout.length, 2 * cap + marker.length)
     assert.equal(r.stdout.slice(cap, cap + marker.length), marker)
     assert.ok(/^y+$/.test(r.stdout.slice(0, cap)) && /^y+$/.test(r.stdout.slice(-cap)), 'the head and the tail are the output')
-    // Quadratic capture took 40–93 s here for what is written in under a second.
-    assert.ok(r.durationMs < writeMs * 5 + 5000, `captured in ${r.durationMs} ms; writing alone took ${writeMs} ms`)
   })
 
   it('never signals a pid again once its command has exited (the SIGKILL escalation is cleared)', async () => {
-    // The command answers the timeout's SIGTERM by exiting soon after, well before the SIGKILL would come.
-    const script = "console.log(process.pid); process.on('SIGTERM', () => setTimeout(() => process.exit(0), 100)); setInterval(() => {}, 1000)"
+    // The command answers the timeout's SIGTERM by exiting soon after, well before the SIGKILL would
+    // come. A shell, which has its trap set a few milliseconds after it starts, however busy the
+    // machine: a Node script may not yet have its handler when the 300 ms run out.
+    const script = 'trap "sleep 0.1; exit 0" TERM; echo $$; while :; do sleep 0.05; done'
     const signalled: [number, string | number | undefined, number][] = []
     const kill = process.kill
     process.kill = ((pid: number, signal?: string | number) => {
@@ -95,7 +84,7 @@ describe('output capture at scale', () => {
       return kill.call(process, pid, signal)
     }) as typeof process.kill
     try {
-      const r = await runCommand({ file: node, args: ['-e', script], cwd: process.cwd(), env: process.env, timeoutMs: 300 })
+      const r = await runCommand({ file: '/bin/sh', args: ['-c', script], cwd: process.cwd(), env: process.env, timeoutMs: 300 })
       const ended = Date.now()
       assert.equal(r.timedOut, true)
       const pid = Number(r.stdout.trim())
