@@ -46,6 +46,11 @@ export function withTables(readme: string, actionYml: string): string {
   return text
 }
 
+/** The text README shows for run `id` (between `<!-- run: <id> -->` and `<!-- /run -->`), undefined without the marker. */
+export function shownInReadme(readme: string, id: string): string | undefined {
+  return readme.match(new RegExp(`<!-- run: ${id} -->\n\`\`\`text\n([\\s\\S]*?)\n\`\`\`\n<!-- /run -->`))?.[1]
+}
+
 /** README with the text block of every `<!-- run: <id> -->` marker replaced by `shown(id)`; throws on an unknown or unclosed one. */
 export function withRuns(readme: string, shown: Map<string, string>): string {
   return readme.replace(/<!-- run: ([\w-]+) -->\n[\s\S]*?<!-- \/run -->/g, (_whole, id: string) => {
@@ -66,11 +71,17 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.join(REPO, 'script
     const missing = CASES.filter(c => !named.has(c.id)).map(c => c.id)
     if (missing.length > 0) throw new Error(`README.md has no <!-- run: … --> marker for ${missing.join(', ')}`)
     const shown = new Map<string, string>()
-    for (const c of CASES) {
-      const started = Date.now()
-      shown.set(c.id, shownFailure(await runCase(c)))
-      process.stdout.write(`docs: ran ${c.id} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`)
+    // Two at a time (each in a runner layout of its own). What a case prepares (a native build, a
+    // minute of blocking work) is done first, so that it does not stall the other case's run.
+    const queue = CASES.map(c => (c.prepare ? { ...c, options: { ...c.prepare(), ...c.options }, prepare: undefined } : c))
+    const worker = async (): Promise<void> => {
+      for (let c = queue.shift(); c; c = queue.shift()) {
+        const started = Date.now()
+        shown.set(c.id, shownFailure(await runCase(c)))
+        process.stdout.write(`docs: ran ${c.id} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`)
+      }
     }
+    await Promise.all([worker(), worker()])
     rmSync(RUNS, { recursive: true, force: true })
     updated = withRuns(updated, shown)
   }

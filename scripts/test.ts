@@ -1,7 +1,7 @@
 // `npm test`: unit tests under this Node and under Node 24 (the runner's), then the integration
 // tests, which run the committed dist/ bundles on Node 24 as a GitHub runner does.
 // `npm test -- <part of a path>` runs the test files whose path contains it.
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import { nodeBinary } from './lib/node.js'
@@ -15,32 +15,71 @@ const files = (dir: string, only?: string): string[] =>
     .map(f => path.join('__tests__', dir, f))
     .filter(f => !only || f.includes(only))
 
+interface Step {
+  label: string
+  node: string
+  args: string[]
+}
+
+const testStep = (label: string, node: string, list: string[], concurrency: number): Step => ({
+  label,
+  node,
+  args: ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...list]
+})
+
+/**
+ * Runs steps side by side; each one's output is shown whole when it ends (the first one's as it
+ * comes), so that two reports do not interleave. Resolves to whether all passed.
+ */
+async function together(steps: Step[]): Promise<boolean> {
+  const codes = await Promise.all(
+    steps.map((step, i) => {
+      const child = spawn(step.node, step.args, { cwd: REPO, stdio: ['ignore', i === 0 ? 'inherit' : 'pipe', i === 0 ? 'inherit' : 'pipe'] })
+      let held = ''
+      child.stdout?.setEncoding('utf8').on('data', (text: string) => (held += text))
+      child.stderr?.setEncoding('utf8').on('data', (text: string) => (held += text))
+      if (i === 0) console.log(`\n# ${step.label}`)
+      return new Promise<number>(resolve =>
+        child.on('close', code => {
+          if (i > 0) process.stdout.write(`\n# ${step.label}\n${held}`)
+          resolve(code ?? 1)
+        })
+      )
+    })
+  )
+  return codes.every(code => code === 0)
+}
+
 const only = process.argv[2]
 const node24 = nodeBinary(24)
 // Installed here, once, before test files that need them run side by side.
 nodeBinary(22)
+const unit = files('unit', only)
+const integration = files('integration', only)
 // Integration test files keep their runs in folders of their own and judge only the processes of
 // their own runs, so they can run side by side (TEST_CONCURRENCY=2). One at a time is the default:
-// timing-sensitive tests stay steady on a loaded machine. The files whose releases leave escapees
-// (processes that carry no run's marker, in sessions of their own) run alone first: a run of
-// another file would rightly take those for escapees of its own.
-const ALONE = ['containment.test.ts']
-const integration = files('integration', only)
+// timing-sensitive tests stay steady on a loaded machine. Files that leave processes with no run's
+// marker in sessions of their own run alone, one after the other: a run of another file would
+// rightly take those for escapees of its own and kill them. containment.test.ts's releases leave
+// such escapees; fixture-cli.test.ts starts the fixture's detached daemon outside any run. Beside
+// them runs only the one-time build of better-sqlite3 that later files install (its compiler is
+// this script's descendant, no escapee).
+const ALONE = ['containment.test.ts', 'fixture-cli.test.ts']
 const alone = integration.filter(f => ALONE.includes(path.basename(f)))
-const runs: [string, string, string[], number][] = [
-  [`unit tests on Node ${process.versions.node}`, process.execPath, files('unit', only), 1],
-  ['unit tests on Node 24', node24, files('unit', only), 1],
-  ['integration tests on Node 24 that leave escapees, alone', node24, alone, 1],
-  ['integration tests on Node 24', node24, integration.filter(f => !alone.includes(f)), Number(process.env.TEST_CONCURRENCY ?? 1)]
+const rest = integration.filter(f => !alone.includes(f))
+const concurrency = Number(process.env.TEST_CONCURRENCY ?? 1)
+const prepare: Step = {
+  label: 'better-sqlite3 built once for the integration tests',
+  node: process.execPath,
+  args: ['--import', 'tsx', 'scripts/lib/prebuild.ts']
+}
+
+const stages: Step[][] = [
+  // Two unit runs side by side: their processes are their own, none is an action run's.
+  unit.length ? [testStep(`unit tests on Node ${process.versions.node}`, process.execPath, unit, 1), testStep('unit tests on Node 24', node24, unit, 1)] : [],
+  alone.length ? [testStep('integration tests on Node 24 that leave processes of no run, alone', node24, alone, 1), ...(rest.length ? [prepare] : [])] : [],
+  rest.length ? [testStep('integration tests on Node 24', node24, rest, concurrency)] : []
 ]
 let failed = false
-for (const [label, node, list, concurrency] of runs) {
-  if (list.length === 0) continue
-  console.log(`\n# ${label}`)
-  const r = spawnSync(node, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...list], {
-    cwd: REPO,
-    stdio: 'inherit'
-  })
-  failed ||= r.status !== 0
-}
+for (const stage of stages) if (stage.length > 0 && !(await together(stage))) failed = true
 process.exit(failed ? 1 : 0)

@@ -15,23 +15,18 @@ import { assertCleanedUp, assertFailed, assertPassed, housekeeping, explain, smo
 housekeeping()
 
 describe('happy paths', () => {
-  it('the integrity outputs are those of the exact file, as npm pack --json reports them', async () => {
-    const tarball = packFixture()
+  it('admin generation with npm, detected automatically; the integrity outputs are those of the exact file, as npm pack --json reports them', async () => {
+    const tarball = packFixture({ generation: 'admin' })
     const run = await runAction({ inputs: { tarball } })
-    assertPassed(run, 'admin')
-    assert.equal(run.outputs['tarball-integrity'], packReport(tarball).integrity)
-    assert.equal(run.outputs['tarball-sha256'], createHash('sha256').update(readFileSync(tarball)).digest('hex'))
-    assert.ok(run.summary.includes(`Tarball \`${packReport(tarball).integrity}\``))
-    assert.equal(JSON.parse(readFileSync(run.outputs.report, 'utf8')).tarball.integrity, packReport(tarball).integrity)
-  })
-
-  it('admin generation with npm, detected automatically', async () => {
-    const run = await smoke({ generation: 'admin' })
     assertPassed(run, 'admin')
     assert.match(run.main.stdout, /cli-generation: admin .*\(detected\)/)
     // cache: auto without a cache service (no GitHub here) says so in the log, with no warning.
     assert.match(run.main.stdout, /\ncache: not used: the cache service is not available here/)
     assert.doesNotMatch(run.main.stdout, /::warning::/)
+    assert.equal(run.outputs['tarball-integrity'], packReport(tarball).integrity)
+    assert.equal(run.outputs['tarball-sha256'], createHash('sha256').update(readFileSync(tarball)).digest('hex'))
+    assert.ok(run.summary.includes(`Tarball \`${packReport(tarball).integrity}\``))
+    assert.equal(JSON.parse(readFileSync(run.outputs.report, 'utf8')).tarball.integrity, packReport(tarball).integrity)
   })
 
   it('admin generation with pnpm', async () => {
@@ -79,27 +74,11 @@ describe('happy paths', () => {
   })
 })
 
+// A dependency that cannot be installed, a wrong version, a telemetry notice, a runtime there at
+// first, a uv download that fails, a broken runtime, wrong rows, a FAIL check line and a daemon
+// without /health are runs of troubleshooting.test.ts, which holds each to README's text in full.
 describe('broken releases, each caught at its phase with the CLI quoted', () => {
   const cases: [string, FixtureOptions, string, RegExp, Record<string, string>?][] = [
-    [
-      'a dependency that cannot be installed',
-      { dependencies: { 'is-number': '999.0.0' } },
-      'install',
-      /expected exit code 0, but it exited with \d+[\s\S]*is-number/
-    ],
-    [
-      'a version unlike its package.json',
-      { faults: ['version-mismatch'] },
-      'version',
-      /expected stdout "@kaelio\/ktx 0\.12\.0" \(from the tarball's package\.json\), got "@kaelio\/ktx 0\.0\.0-other"/
-    ],
-    [
-      'a telemetry notice on stderr',
-      { faults: ['telemetry-always'] },
-      'version',
-      /expected no output on stderr, but it printed: "ktx collects anonymous usage data/
-    ],
-    ['a runtime already there at first', { faults: ['ready-at-start'] }, 'runtime-missing', /expected runtime status "missing", got "ready": Runtime ready at/],
     [
       'status exit 0 while missing (admin)',
       { faults: ['status-exit-0'] },
@@ -126,12 +105,6 @@ describe('broken releases, each caught at its phase with the CLI quoted', () => 
       /Phase lazy-install failed: timed out after 3 s \(the process tree was killed\)[\s\S]*Installing ktx Python runtime \(core\) with uv\.\.\./,
       // Bounds the runtime install only: the package install keeps its own time.
       { 'runtime-install-timeout': '3' }
-    ],
-    [
-      'an install that cannot download uv',
-      { faults: ['install-offline'] },
-      'lazy-install',
-      /ktx could not download uv 0\.11\.21 \(required to install the ktx Python runtime\)/
     ],
     ['a Project line on stderr', { faults: ['project-line'] }, 'lazy-install', /expected no other output on stderr, but it printed: "Project: /],
     ['a wiki search that finds nothing', { faults: ['wiki-miss'] }, 'search', /Phase search failed: expected the wiki search to find one item, got 0/],
@@ -161,34 +134,10 @@ describe('broken releases, each caught at its phase with the CLI quoted', () => 
       /after the lazy install the runtime lists features \[\], expected exactly \["core"\]/
     ],
     [
-      'a broken runtime after install',
-      { faults: ['broken-after-install'] },
-      'runtime-ready',
-      /expected runtime status "ready", got "broken": Missing ktx-daemon executable: /
-    ],
-    [
       'a mismatched runtime after install',
       { faults: ['mismatched-after-install'] },
       'runtime-ready',
       /got "mismatched": Runtime is for CLI 0\.0\.1, current CLI is 0\.12\.0/
-    ],
-    [
-      'an executed query with wrong rows',
-      { faults: ['wrong-rows'] },
-      'query-execute',
-      /expected rows \[\[3\]\] \(count\(\*\) of orders, read from the warehouse\), got \[\[2\]\]/
-    ],
-    [
-      'a FAIL check line while status exits 0',
-      { faults: ['check-fail'] },
-      'runtime-checks',
-      /runtime check\(s\) failed: FAIL uv: uv 0\.11\.21 is not executable \(Fix: Delete the runtime root and rerun the install\)/
-    ],
-    [
-      'a daemon that never answers /health',
-      { faults: ['no-health'] },
-      'daemon-start',
-      /start reported success, but nothing answered GET http:\/\/127\.0\.0\.1:\d+\/health \(ECONNREFUSED\)/
     ],
     ['a second start launching a new daemon', { faults: ['reuse-new-daemon'] }, 'daemon-reuse', /expected the "Using existing … daemon" line on stdout/],
     [

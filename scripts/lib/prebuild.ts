@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameS
 import path from 'node:path'
 import semver from 'semver'
 import * as tar from 'tar'
-import type { FixtureOptions } from './fixture.js'
+import { EXAMPLE, type FixtureOptions } from './fixture.js'
 import { nativeBuildEnv, nodeBinary } from './node.js'
 import { CACHE } from './paths.js'
 import { type RunOptions, stepPath } from './runner.js'
@@ -125,4 +125,11 @@ export function shippedAddonFixture(range: string): FixtureOptions {
     manifest: { files: ['bin', 'lib', 'assets', 'fixture.json', 'build'] },
     copies: { 'build/Release/ktx_native.node': addon }
   }
+}
+
+// `tsx scripts/lib/prebuild.ts`: the build the example tarball and ktx 0.12 install, made ahead
+// (npm test runs it beside the tests that must run alone).
+if (process.argv[1] && path.resolve(process.argv[1]) === path.join(import.meta.dirname, 'prebuild.ts')) {
+  const prebuild = betterSqlite3Prebuild(EXAMPLE.dependencies!['better-sqlite3'])
+  console.log(`better-sqlite3 ${prebuild.version} for Node 24: ${prebuild.file}`)
 }
