@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
-import { nodeBinary } from './lib/node.js'
+import { buildCli, nodeBinary } from './lib/node.js'
 import { REPO } from './lib/paths.js'
 
 /** Test files of a folder; `only` (the first argument) keeps those whose path contains it. */
@@ -66,13 +66,35 @@ const integration = files('integration', only)
 // this script's descendant, no escapee).
 const ALONE = ['containment.test.ts', 'fixture-cli.test.ts']
 const alone = integration.filter(f => ALONE.includes(path.basename(f)))
-const rest = integration.filter(f => !alone.includes(f))
+// The rest, longest first (minutes in a CI run, side by side), so that no long file starts last
+// and runs on while the other lane is idle; files not named here follow in name order.
+const LONGEST_FIRST = [
+  'action',
+  'real-release',
+  'features',
+  'faults',
+  'release',
+  'compare',
+  'real-contract',
+  'troubleshooting',
+  'scripts',
+  'native-build',
+  'inputs'
+]
+const rank = (f: string): number => {
+  const at = LONGEST_FIRST.indexOf(path.basename(f, '.test.ts'))
+  return at < 0 ? LONGEST_FIRST.length : at
+}
+const rest = integration.filter(f => !alone.includes(f)).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? 1)
 const prepare: Step = {
   label: 'better-sqlite3 built once for the integration tests',
   node: process.execPath,
   args: ['--import', 'tsx', 'scripts/lib/prebuild.ts']
 }
+
+// ktx-smoke, built once for the files that run it side by side.
+if (integration.length > 0) process.env.KTX_SMOKE_CLI_BUILT = buildCli()
 
 const stages: Step[][] = [
   // Two unit runs side by side: their processes are their own, none is an action run's.

@@ -1,21 +1,18 @@
 // The real @kaelio/ktx 0.12.0 (../shared/ktx-0.12.0, or KTX_REAL_TARBALL) is the judge: a check
 // that this correct release fails is a bug of the action. Offline, as here, everything before the
 // lazy install passes; the lazy install itself stops at ktx's download of uv, and the run must say
-// so in ktx's own words. And the fixture CLI, which the rest of the suite runs, must read like it.
+// so in ktx's own words. (That the fixture CLI reads like it: real-contract.test.ts.)
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { before, describe, it } from 'node:test'
-import { isDeepStrictEqual } from 'node:util'
-import { packFixture } from '../../scripts/lib/fixture.js'
 import { buildCli, nodeBinary } from '../../scripts/lib/node.js'
-import { installedReal, REAL_CACHE, realTarball, seedRealCache } from '../../scripts/lib/real.js'
+import { REAL_CACHE, realTarball, seedRealCache } from '../../scripts/lib/real.js'
 import { baseEnv, processesUnder, runAction, scratch, stepPath, type ActionRun } from '../../scripts/lib/runner.js'
 import { CORE_PHASES, modePhases } from '../../src/engine/context.js'
 import { CACHE_DIR_NAME } from '../../src/engine/cache.js'
-import { runContract } from './contract.js'
 import { explain, housekeeping, sandboxesIn } from './helpers.js'
 
 housekeeping()
@@ -27,38 +24,6 @@ const OFFLINE: string[] = CORE_PHASES.slice(0, CORE_PHASES.indexOf('lazy-install
 
 /** ktx's own words when it cannot download uv, and the action's remedy after them. */
 const UV_REASON = /ktx: ktx Python runtime install failed: ktx could not download uv 0\.11\.21 \(required to install the ktx Python runtime\)/
-
-describe('the fixture CLI reads like the real ktx 0.12.0', () => {
-  it('the same offline commands give the same exit codes, streams and output (paths normalised)', () => {
-    const node = nodeBinary(24)
-    const pathValue = stepPath(24, true)
-    const real = installedReal(tarball)
-    const fixture = scratch('contract-fixture-')
-    writeFileSync(path.join(fixture, 'package.json'), JSON.stringify({ name: 'contract', private: true }))
-    const installed = spawnSync('npm', ['install', '--no-audit', '--no-fund', packFixture()], {
-      cwd: fixture,
-      encoding: 'utf8',
-      env: { ...process.env, PATH: pathValue }
-    })
-    assert.equal(installed.status, 0, installed.stderr)
-    const expected = runContract({ bin: real.bin, installDir: real.dir }, scratch('contract-real-'), pathValue, node)
-    // This machine has no network: the fixture is told so, as the real ktx finds out at uv's download.
-    const fixtureCli = { bin: path.join(fixture, 'node_modules', '.bin', 'ktx'), installDir: fixture, env: { KTX_FIXTURE_FAULTS: 'install-offline' } }
-    const actual = runContract(fixtureCli, scratch('contract-fixture-work-'), pathValue, node)
-    assert.deepEqual(
-      actual.map(o => o.command),
-      expected.map(o => o.command)
-    )
-    const differ = actual.filter((o, i) => !isDeepStrictEqual(o, expected[i]))
-    for (const o of differ) assert.deepEqual(o, expected[actual.indexOf(o)], `the fixture differs from ktx 0.12.0 at \`${o.command}\``)
-    // The comparison is of real output: the commands printed what ktx's own smoke reads.
-    const byCommand = (start: string) => expected.find(o => o.command.startsWith(start))!
-    assert.equal(byCommand('ktx --version').stdout, '@kaelio/ktx 0.12.0\n')
-    assert.equal(byCommand('ktx status').exitCode, 1)
-    assert.match(byCommand('ktx wiki revenue').stdout, /"path": "wiki\/global\/revenue\.md"/)
-    assert.match(byCommand('ktx --bogus').stderr, /^error: unknown option '--bogus'\n/)
-  })
-})
 
 describe('the action on the real ktx 0.12.0, offline', () => {
   /** npm reads its cached metadata first (the registry is asked only for what is missing), as on a warm runner. */

@@ -53,8 +53,13 @@ export function nativeBuildEnv(major: number): Record<string, string> {
   return { npm_config_nodedir: nodeDir, XDG_CACHE_HOME: xdg }
 }
 
-/** Builds the ktx-smoke command (build/cli) from src; it is not committed. */
+/**
+ * Builds the ktx-smoke command (build/cli) from src; it is not committed. `npm test` builds it once
+ * before the integration files and says so in KTX_SMOKE_CLI_BUILT: files running side by side must
+ * not rebuild the folder another one is running or packing.
+ */
 export function buildCli(): string {
+  if (process.env.KTX_SMOKE_CLI_BUILT === BUILD_CLI) return BUILD_CLI
   execFileSync('npm', ['run', '--silent', 'build:cli'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] })
   return BUILD_CLI
 }
