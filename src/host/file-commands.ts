@@ -3,7 +3,6 @@
 // append to them (their paths are one level above the sandbox): whatever it adds would reach every
 // later step of the job. The guard knows exactly what the action wrote, writes the action's own
 // lines itself, and restores each file to that content whenever it finds more.
-import { randomUUID } from 'node:crypto'
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { EOL } from 'node:os'
 
@@ -34,7 +33,9 @@ function firstLine(text: string): string {
 
 /** `key` = `value` as the runner reads it from GITHUB_OUTPUT or GITHUB_STATE (the heredoc form, as @actions/core writes it). */
 export function keyValueMessage(key: string, value: string): string {
-  const delimiter = `ghadelimiter_${randomUUID()}`
+  // The global Web Crypto, loaded when first used: importing node:crypto costs the post step, which
+  // imports this module but writes no output, some 20 ms at start-up.
+  const delimiter = `ghadelimiter_${globalThis.crypto.randomUUID()}`
   return `${key}<<${delimiter}${EOL}${value}${EOL}${delimiter}${EOL}`
 }
 
