@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ExpectationError, SetupError } from '../../src/engine/checks.js'
-import { parseInputs } from '../../src/engine/inputs.js'
+import { parseInputs } from '../../src/engine/parse-inputs.js'
 import { newContext, type PhaseName, type SmokeLog } from '../../src/engine/context.js'
 import { runPhases } from '../../src/engine/runner.js'
 import type { Phase } from '../../src/engine/scope.js'

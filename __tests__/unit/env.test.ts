@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { isSecretName, passedThrough, RUN_MARKER, sealedEnv } from '../../src/host/env.js'
-import { InputError, parsePassthrough } from '../../src/engine/inputs.js'
+import { InputError } from '../../src/engine/inputs.js'
+import { parsePassthrough } from '../../src/engine/parse-inputs.js'
 
 /** A runner's environment: secrets, inputs, state, and what the code under test legitimately needs. */
 const RUNNER: NodeJS.ProcessEnv = {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { InputError, parseExtraCommands, parseInputs } from '../../src/engine/inputs.js'
+import { InputError } from '../../src/engine/inputs.js'
+import { parseExtraCommands, parseInputs } from '../../src/engine/parse-inputs.js'
 
 const reader = (values: Record<string, string>) => (name: string) => values[name] ?? ''
 

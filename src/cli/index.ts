@@ -5,17 +5,8 @@ import { createRequire } from 'node:module'
 import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { disposeSandbox, stopWhatTheRunStarted } from '../host/cleanup.js'
-import {
-  CACHE_MODES,
-  DEFAULTS,
-  GENERATION_CHOICES,
-  HOME_WRITES_MODES,
-  InputError,
-  PACKAGE_MANAGERS,
-  parseInputs,
-  parsePassthrough,
-  type Inputs
-} from '../engine/inputs.js'
+import { CACHE_MODES, DEFAULTS, GENERATION_CHOICES, HOME_WRITES_MODES, InputError, PACKAGE_MANAGERS, type Inputs } from '../engine/inputs.js'
+import { parseInputs, parsePassthrough } from '../engine/parse-inputs.js'
 import { phasesFor } from '../ktx/phases/index.js'
 import { ktxAdvice } from '../ktx/remedies.js'
 import { killActiveCommands } from '../host/command.js'

@@ -5,7 +5,9 @@ import { COMPARE } from './compare.js'
 import { DAEMON_REUSE, DAEMON_START, DAEMON_STOP } from './daemon.js'
 import { EMBEDDINGS_COMPUTE, EMBEDDINGS_INSTALL } from './embeddings.js'
 import { extraPhase } from './extra.js'
-import { furtherModes, HELP, IMPORT, INSTALL, PACKAGE, SQLITE } from './release.js'
+import { HELP, IMPORT, SQLITE } from './installed.js'
+import { furtherModes } from './modes.js'
+import { INSTALL, PACKAGE } from './release.js'
 import { RUNTIME_PHASES } from './runtime.js'
 
 /** The core phases of the first install mode, the opt-in ones where they belong, then each further mode's. */
