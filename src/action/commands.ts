@@ -39,6 +39,15 @@ const write = (line: string): void => {
   process.stdout.write(`${line}${EOL}`)
 }
 
+/** A name and value to the file the runner names in `variable`, or where it names none as the legacy `command`. */
+const keyValue =
+  (variable: 'GITHUB_OUTPUT' | 'GITHUB_STATE', command: string) =>
+  (name: string, value: string): void => {
+    const file = process.env[variable]
+    if (file) appendFileSync(file, keyValueMessage(name, value))
+    else write(`${command} name=${escapeProperty(name)}::${escapeData(value)}`)
+  }
+
 export const workflowCommands: ActionIO = {
   getInput: name => (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim(),
   getState: name => process.env[`STATE_${name}`] || '',
@@ -50,16 +59,9 @@ export const workflowCommands: ActionIO = {
   },
   startGroup: name => write(`::group::${escapeData(name)}`),
   endGroup: () => write('::endgroup::'),
-  setOutput: (name, value) => {
-    const file = process.env.GITHUB_OUTPUT
-    if (file) appendFileSync(file, keyValueMessage(name, value))
-    else write(`${EOL}::set-output name=${escapeProperty(name)}::${escapeData(value)}`)
-  },
-  saveState: (name, value) => {
-    const file = process.env.GITHUB_STATE
-    if (file) appendFileSync(file, keyValueMessage(name, value))
-    else write(`::save-state name=${escapeProperty(name)}::${escapeData(value)}`)
-  },
+  // @actions/core starts `::set-output` on a line of its own.
+  setOutput: keyValue('GITHUB_OUTPUT', `${EOL}::set-output`),
+  saveState: keyValue('GITHUB_STATE', '::save-state'),
   appendSummary: markdown => {
     const file = process.env.GITHUB_STEP_SUMMARY
     if (!file) throw new Error('the runner gives no GITHUB_STEP_SUMMARY file')
