@@ -27,6 +27,10 @@ const testStep = (label: string, node: string, list: string[], concurrency: numb
   args: ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...list]
 })
 
+const started = performance.now()
+/** Seconds since npm test began, to see in a CI log where the time goes. */
+const since = (): string => `${Math.round((performance.now() - started) / 1000)} s`
+
 /**
  * Runs steps side by side; each one's output is shown whole when it ends (the first one's as it
  * comes), so that two reports do not interleave. Resolves to whether all passed.
@@ -38,10 +42,11 @@ async function together(steps: Step[]): Promise<boolean> {
       let held = ''
       child.stdout?.setEncoding('utf8').on('data', (text: string) => (held += text))
       child.stderr?.setEncoding('utf8').on('data', (text: string) => (held += text))
-      if (i === 0) console.log(`\n# ${step.label}`)
+      if (i === 0) console.log(`\n# ${step.label} (from ${since()})`)
       return new Promise<number>(resolve =>
         child.on('close', code => {
-          if (i > 0) process.stdout.write(`\n# ${step.label}\n${held}`)
+          if (i > 0) process.stdout.write(`\n# ${step.label} (ended at ${since()})\n${held}`)
+          else console.log(`# ${step.label}: ended at ${since()}`)
           resolve(code ?? 1)
         })
       )
@@ -104,4 +109,5 @@ const stages: Step[][] = [
 ]
 let failed = false
 for (const stage of stages) if (stage.length > 0 && !(await together(stage))) failed = true
+console.log(`\n# npm test ${failed ? 'failed' : 'passed'} in ${since()}`)
 process.exit(failed ? 1 : 0)
