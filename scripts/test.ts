@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import { buildCli, nodeBinary } from './lib/node.js'
-import { REPO } from './lib/paths.js'
+import { BUILD_CLI, REPO } from './lib/paths.js'
 
 /** Test files of a folder; `only` (the first argument) keeps those whose path contains it. */
 const files = (dir: string, only?: string): string[] =>
@@ -17,13 +17,14 @@ const files = (dir: string, only?: string): string[] =>
 
 interface Step {
   label: string
-  node: string
+  /** The executable: a Node binary, or npm. */
+  file: string
   args: string[]
 }
 
-const testStep = (label: string, node: string, list: string[], concurrency: number): Step => ({
+const testStep = (label: string, file: string, list: string[], concurrency: number): Step => ({
   label,
-  node,
+  file,
   args: ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...list]
 })
 
@@ -33,12 +34,12 @@ const since = (): string => `${Math.round((performance.now() - started) / 1000)}
 
 /**
  * Runs steps side by side; each one's output is shown whole when it ends (the first one's as it
- * comes), so that two reports do not interleave. Resolves to whether all passed.
+ * comes), so that two reports do not interleave. Resolves to their exit codes.
  */
-async function together(steps: Step[]): Promise<boolean> {
-  const codes = await Promise.all(
+async function together(steps: Step[]): Promise<number[]> {
+  return Promise.all(
     steps.map((step, i) => {
-      const child = spawn(step.node, step.args, { cwd: REPO, stdio: ['ignore', i === 0 ? 'inherit' : 'pipe', i === 0 ? 'inherit' : 'pipe'] })
+      const child = spawn(step.file, step.args, { cwd: REPO, stdio: ['ignore', i === 0 ? 'inherit' : 'pipe', i === 0 ? 'inherit' : 'pipe'] })
       let held = ''
       child.stdout?.setEncoding('utf8').on('data', (text: string) => (held += text))
       child.stderr?.setEncoding('utf8').on('data', (text: string) => (held += text))
@@ -52,7 +53,6 @@ async function together(steps: Step[]): Promise<boolean> {
       )
     })
   )
-  return codes.every(code => code === 0)
 }
 
 const only = process.argv[2]
@@ -67,8 +67,8 @@ const integration = files('integration', only)
 // marker in sessions of their own run alone, one after the other: a run of another file would
 // rightly take those for escapees of its own and kill them. containment.test.ts's releases leave
 // such escapees; fixture-cli.test.ts starts the fixture's detached daemon outside any run. Beside
-// them runs only the one-time build of better-sqlite3 that later files install (its compiler is
-// this script's descendant, no escapee).
+// them run only the one-time builds that later files need, better-sqlite3 (which they install) and
+// ktx-smoke: their processes are this script's descendants, no escapees.
 const ALONE = ['containment.test.ts', 'fixture-cli.test.ts']
 const alone = integration.filter(f => ALONE.includes(path.basename(f)))
 // The rest, longest first (minutes in a CI run, side by side), so that no long file starts last
@@ -94,20 +94,36 @@ const rest = integration.filter(f => !alone.includes(f)).sort((a, b) => rank(a) 
 const concurrency = Number(process.env.TEST_CONCURRENCY ?? 1)
 const prepare: Step = {
   label: 'better-sqlite3 built once for the integration tests',
-  node: process.execPath,
+  file: process.execPath,
   args: ['--import', 'tsx', 'scripts/lib/prebuild.ts']
 }
 
-// ktx-smoke, built once for the files that run it side by side.
-if (integration.length > 0) process.env.KTX_SMOKE_CLI_BUILT = buildCli()
+// ktx-smoke (build/cli), built once for the files that run it side by side: files that build it
+// themselves could rebuild the folder while another one packs or runs it. No file that runs alone
+// runs it, so it is built beside them.
+const buildCliStep: Step = { label: 'ktx-smoke built once for the integration tests', file: 'npm', args: ['run', '--silent', 'build:cli'] }
+const cliBuilt = (): void => {
+  process.env.KTX_SMOKE_CLI_BUILT = BUILD_CLI
+}
 
-const stages: Step[][] = [
-  // Two unit runs side by side: their processes are their own, none is an action run's.
-  unit.length ? [testStep(`unit tests on Node ${process.versions.node}`, process.execPath, unit, 1), testStep('unit tests on Node 24', node24, unit, 1)] : [],
-  alone.length ? [testStep('integration tests on Node 24 that leave processes of no run, alone', node24, alone, 1), ...(rest.length ? [prepare] : [])] : [],
-  rest.length ? [testStep('integration tests on Node 24', node24, rest, concurrency)] : []
-]
 let failed = false
-for (const stage of stages) if (stage.length > 0 && !(await together(stage))) failed = true
+/** Runs a stage's steps side by side; returns each one's exit code. */
+const stage = async (steps: Step[]): Promise<number[]> => {
+  const codes = steps.length > 0 ? await together(steps) : []
+  if (codes.some(code => code !== 0)) failed = true
+  return codes
+}
+// Two unit runs side by side: their processes are their own, none is an action run's.
+if (unit.length)
+  await stage([testStep(`unit tests on Node ${process.versions.node}`, process.execPath, unit, 1), testStep('unit tests on Node 24', node24, unit, 1)])
+if (alone.length) {
+  const aloneStep = testStep('integration tests on Node 24 that leave processes of no run, alone', node24, alone, 1)
+  const [, , cli] = await stage([aloneStep, ...(rest.length ? [prepare, buildCliStep] : [])])
+  if (cli === 0) cliBuilt()
+} else if (rest.length) {
+  buildCli()
+  cliBuilt()
+}
+if (rest.length) await stage([testStep('integration tests on Node 24', node24, rest, concurrency)])
 console.log(`\n# npm test ${failed ? 'failed' : 'passed'} in ${since()}`)
 process.exit(failed ? 1 : 0)
