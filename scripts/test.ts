@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
-import { buildCli, nodeBinary } from './lib/node.js'
+import { BUILD_CLI_ARGS, buildCli, nodeBinary } from './lib/node.js'
 import { BUILD_CLI, REPO } from './lib/paths.js'
 
 /** Test files of a folder; `only` (the first argument) keeps those whose path contains it. */
@@ -101,10 +101,7 @@ const prepare: Step = {
 // ktx-smoke (build/cli), built once for the files that run it side by side: files that build it
 // themselves could rebuild the folder while another one packs or runs it. No file that runs alone
 // runs it, so it is built beside them.
-const buildCliStep: Step = { label: 'ktx-smoke built once for the integration tests', file: 'npm', args: ['run', '--silent', 'build:cli'] }
-const cliBuilt = (): void => {
-  process.env.KTX_SMOKE_CLI_BUILT = BUILD_CLI
-}
+const buildCliStep: Step = { label: 'ktx-smoke built once for the integration tests', file: 'npm', args: BUILD_CLI_ARGS }
 
 let failed = false
 /** Runs a stage's steps side by side; returns each one's exit code. */
@@ -119,10 +116,9 @@ if (unit.length)
 if (alone.length) {
   const aloneStep = testStep('integration tests on Node 24 that leave processes of no run, alone', node24, alone, 1)
   const [, , cli] = await stage([aloneStep, ...(rest.length ? [prepare, buildCliStep] : [])])
-  if (cli === 0) cliBuilt()
+  if (cli === 0) process.env.KTX_SMOKE_CLI_BUILT = BUILD_CLI
 } else if (rest.length) {
-  buildCli()
-  cliBuilt()
+  process.env.KTX_SMOKE_CLI_BUILT = buildCli()
 }
 if (rest.length) await stage([testStep('integration tests on Node 24', node24, rest, concurrency)])
 console.log(`\n# npm test ${failed ? 'failed' : 'passed'} in ${since()}`)

@@ -53,6 +53,9 @@ export function nativeBuildEnv(major: number): Record<string, string> {
   return { npm_config_nodedir: nodeDir, XDG_CACHE_HOME: xdg }
 }
 
+/** npm's arguments that build ktx-smoke into build/cli (package.json's build:cli). */
+export const BUILD_CLI_ARGS = ['run', '--silent', 'build:cli']
+
 /**
  * Builds the ktx-smoke command (build/cli) from src; it is not committed. `npm test` builds it once
  * before the integration files and says so in KTX_SMOKE_CLI_BUILT: files running side by side must
@@ -60,6 +63,6 @@ export function nativeBuildEnv(major: number): Record<string, string> {
  */
 export function buildCli(): string {
   if (process.env.KTX_SMOKE_CLI_BUILT === BUILD_CLI) return BUILD_CLI
-  execFileSync('npm', ['run', '--silent', 'build:cli'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] })
+  execFileSync('npm', BUILD_CLI_ARGS, { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] })
   return BUILD_CLI
 }
