@@ -58,7 +58,7 @@ export const BUILD_CLI_ARGS = ['run', '--silent', 'build:cli']
 
 /**
  * Builds the ktx-smoke command (build/cli) from src; it is not committed. `npm test` builds it once
- * before the integration files and says so in KTX_SMOKE_CLI_BUILT: files running side by side must
+ * before the files that run it and says so in KTX_SMOKE_CLI_BUILT: files running side by side must
  * not rebuild the folder another one is running or packing.
  */
 export function buildCli(): string {

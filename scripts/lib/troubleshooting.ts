@@ -1,6 +1,6 @@
 // README → Troubleshooting shows each failure as the action prints it: these runs of dist/main and
 // dist/post on the fixture CLI, each with the fault or the bad input it is about, are what
-// `npm run docs` writes there (and `npm run docs -- --check` compares in CI). Paths, versions,
+// `npm run docs` writes there (and troubleshooting.test.ts compares in CI). Paths, versions,
 // pids and ports that change from run to run are replaced by stable names.
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'

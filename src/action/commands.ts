@@ -1,6 +1,6 @@
 // The action's workflow commands, written without @actions/core. Loading @actions/core brings the
 // HTTP client of its OIDC support (undici, most of a bundle) and took two thirds of the post step's
-// time and some 150 ms of each of the main step's two process images, which need only these.
+// time and some 80 ms of each of the main step's two process images, which need only these.
 // Same protocol as @actions/core: inputs from INPUT_<NAME>, state from STATE_<name>, `::warning::`
 // and `::error::` with its escaping, `::group::`; outputs and state to the files GITHUB_OUTPUT and
 // GITHUB_STATE name, or where the runner gives none (a local runner) as `::set-output` and

@@ -71,7 +71,6 @@ export interface NodeOnPath {
   abi: string
 }
 
-/** The Node on PATH (the one ktx will run on) must satisfy the package's `engines.node`. */
 /**
  * NODE_MODULE_VERSION (the ABI a native addon is built for) of each Node release line. Node answers
  * `--version` in about 10 ms but takes some 80 ms to evaluate anything; a line not listed here, or
@@ -89,6 +88,7 @@ export async function nodeVersion(node: string): Promise<{ version: string; abi:
   return { version: asked, abi: modules }
 }
 
+/** The Node on PATH (the one ktx will run on) must satisfy the package's `engines.node`. */
 export async function checkNode(tarball: TarballInfo, scope: PhaseScope): Promise<NodeOnPath> {
   const node = await findTool('node', 'Use actions/setup-node before this step.')
   const { version, abi } = await nodeVersion(node)
