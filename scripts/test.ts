@@ -75,6 +75,7 @@ const alone = integration.filter(f => ALONE.includes(path.basename(f)))
 // and runs on while the other lane is idle; files not named here follow in name order.
 const LONGEST_FIRST = [
   'action',
+  'matrix',
   'real-release',
   'features',
   'faults',

@@ -2,16 +2,12 @@
 // entries: the runner's secrets, processes left behind in sessions of their own, a host without
 // ps, a daemon on every address, writes under HOME.
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import { parseFileCommands, pathWithout, stepPath, scratch, type ActionRun } from '../../scripts/lib/runner.js'
-import { OUTPUT_NAMES } from '../../src/action/outputs.js'
-import { STATE } from '../../src/engine/state.js'
+import { pathWithout, stepPath, scratch } from '../../scripts/lib/runner.js'
 import { isProcessGone } from '../../src/host/command.js'
-import { assertCleanedUp, assertFailed, assertPassed, explain, housekeeping, killMainWhen, smoke } from './helpers.js'
+import { assertCleanedUp, assertFailed, assertOwnFileCommands, assertPassed, housekeeping, killMainWhen, runnerHome, smoke, withHome } from './helpers.js'
 
 housekeeping()
 
@@ -115,39 +111,6 @@ describe('the sealed environment of the code under test', () => {
   }
 })
 
-/** A HOME with the dotfiles a runner user has, to be watched. */
-function runnerHome(): string {
-  const home = scratch('runner-home-')
-  writeFileSync(path.join(home, '.bashrc'), "# the runner user's bashrc\n")
-  writeFileSync(path.join(home, '.gitconfig'), '[user]\n\tname = runner\n')
-  mkdirSync(path.join(home, '.config', 'gh'), { recursive: true })
-  writeFileSync(path.join(home, '.config', 'gh', 'hosts.yml'), 'github.com: {}\n')
-  return home
-}
-
-/** The step's environment with that HOME, the user's npm config carried as a runner's setup-node would. */
-function withHome(home: string): Record<string, string> {
-  const npmrc = path.join(os.homedir(), '.npmrc')
-  return { HOME: home, ...(existsSync(npmrc) ? { NPM_CONFIG_USERCONFIG: npmrc } : {}) }
-}
-
-/** What a job's next steps get from the smoke's file commands: the action's own lines only. */
-function assertOwnFileCommands(run: ActionRun): void {
-  const { files } = run.layout
-  assert.equal(readFileSync(files.GITHUB_ENV, 'utf8'), '', 'GITHUB_ENV holds nothing')
-  assert.equal(readFileSync(files.GITHUB_PATH, 'utf8'), '', 'GITHUB_PATH holds nothing')
-  // Outputs and state hold the action's names only (the summary is the action's Markdown, which may quote the release).
-  assert.deepEqual(
-    Object.keys(parseFileCommands(readFileSync(files.GITHUB_OUTPUT, 'utf8'))).filter(name => !(OUTPUT_NAMES as readonly string[]).includes(name)),
-    []
-  )
-  const states = Object.values(STATE) as string[]
-  assert.deepEqual(
-    Object.keys(parseFileCommands(readFileSync(files.GITHUB_STATE, 'utf8'))).filter(name => !states.includes(name)),
-    []
-  )
-}
-
 describe("nothing the release does reaches past its sandbox (a runner's layout)", () => {
   const REACH = ['hostile-file-commands', 'hostile-checkout', 'hostile-actions', 'hostile-bashrc', 'escape-setsid']
   const scripts = { postinstall: 'node lib/lifecycle.js postinstall' }
@@ -180,29 +143,6 @@ describe("nothing the release does reaches past its sandbox (a runner's layout)"
       )
       assert.match(run.summary, new RegExp(`^## ktx smoke: ❌ failed in \`${phase}\``))
       assertOwnFileCommands(run)
-    })
-  }
-
-  for (const [manager, inputs] of [
-    ['npm', { cache: 'false', installs: 'project,global,npx' }],
-    ['pnpm', { installs: 'global,project,npx' }]
-  ] as const) {
-    it(`a healthy release on the same layout changes nothing outside and warns of nothing (${manager}, ${JSON.stringify(inputs)})`, async () => {
-      const home = runnerHome()
-      // Its dotfiles and ~/.config (with cache: false the installs use the user's own npm cache, ~/.npm, on purpose).
-      const dotfiles = (): string[] =>
-        readdirSync(home, { recursive: true, encoding: 'utf8' })
-          .filter(f => !f.startsWith('.npm') && !f.startsWith('.local') && !f.startsWith('.cache'))
-          .sort()
-      const before = dotfiles()
-      const run = await smoke({ manifest: { scripts } }, { 'package-manager': manager, ...inputs }, { env: withHome(home) })
-      assert.equal(run.outputs.result, 'passed', explain(run))
-      assert.doesNotMatch(run.main.stdout, /::warning::/)
-      assert.deepEqual(dotfiles(), before, "nothing new among the runner user's dotfiles")
-      assert.equal(readFileSync(path.join(home, '.bashrc'), 'utf8'), "# the runner user's bashrc\n")
-      assert.equal(execFileSync('git', ['status', '--porcelain'], { cwd: run.layout.workspace, encoding: 'utf8' }), '', 'the checkout is clean')
-      assertOwnFileCommands(run)
-      assertCleanedUp(run)
     })
   }
 })

@@ -115,26 +115,6 @@ describe('local-embeddings (opt-in)', () => {
 })
 
 describe('download caches and uv', () => {
-  it('cache: true without the cache service warns once and still points npm and uv at the owned dirs', async () => {
-    const run = await smoke({}, { cache: 'true', daemon: 'false' })
-    assert.equal(run.outputs.result, 'passed', explain(run))
-    assert.equal(run.outputs['cache-hit'], 'false')
-    assert.equal(run.outputs['cache-key'], '')
-    assert.equal([...run.main.stdout.matchAll(/::warning::cache: the cache service is not available here/g)].length, 1)
-    const owned = path.join(run.runnerTemp, 'ktx-smoke-cache')
-    assert.ok(existsSync(path.join(owned, 'npm', '_cacache')), 'npm did not use the owned cache')
-    assert.ok(existsSync(path.join(owned, 'uv-python', 'cpython-3.13.0')), 'uv did not use the owned python dir')
-    assert.deepEqual(readdirSync(path.join(owned, 'uv-cache', 'wheels')), ['kaelio_ktx-0.12.0-py3-none-any.whl'])
-    assert.match(run.summary, /cache: not used \(the cache service is not available here/)
-  })
-
-  it('cache: false leaves no owned cache and sets cache-hit=false', async () => {
-    const run = await smoke({}, { cache: 'false', daemon: 'false' })
-    assert.equal(run.outputs['cache-hit'], 'false')
-    assert.ok(!existsSync(path.join(run.runnerTemp, 'ktx-smoke-cache')))
-    assert.doesNotMatch(run.main.stdout, /::warning::/)
-  })
-
   it('uv-binary makes an offline 0.12 install work: placed at the managed uv path', async () => {
     const run = await smoke({ faults: ['install-offline'] }, { 'uv-binary': fakeUv(), daemon: 'false', cache: 'false' })
     assert.equal(run.outputs.result, 'passed', explain(run))

@@ -1,11 +1,14 @@
 // Shared by the integration tests: run the committed dist/ bundles the way a runner does and
 // judge what they left behind.
 import assert from 'node:assert/strict'
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { after, afterEach } from 'node:test'
 import { packFixture, type FixtureOptions } from '../../scripts/lib/fixture.js'
-import { processesUnder, RUNS, runAction, type ActionRun, type RunOptions } from '../../scripts/lib/runner.js'
+import { parseFileCommands, processesUnder, RUNS, runAction, scratch, type ActionRun, type RunOptions } from '../../scripts/lib/runner.js'
+import { OUTPUT_NAMES } from '../../src/action/outputs.js'
+import { STATE } from '../../src/engine/state.js'
 import { MARKER_FILE } from '../../src/host/sandbox.js'
 import { PHASE_NAMES } from '../../src/engine/context.js'
 
@@ -86,6 +89,18 @@ export function assertPassed(run: ActionRun, generation: string): void {
   assertCleanedUp(run)
 }
 
+/** Passed with exactly these phases, all of them passed, nothing left running. */
+export function assertPassedWith(run: ActionRun, phases: readonly string[]): void {
+  assert.equal(run.outputs.result, 'passed', explain(run))
+  const report = JSON.parse(readFileSync(run.outputs.report, 'utf8'))
+  assert.deepEqual(
+    report.phases.map((p: { name: string; status: string }) => `${p.name}:${p.status}`),
+    phases.map(name => `${name}:passed`)
+  )
+  assert.deepEqual(run.leftoversAfterMain, [])
+  assertCleanedUp(run)
+}
+
 /** The release failed at `phase`: its fault, named in the outputs, the log, the summary and the reports. */
 export function assertFailed(run: ActionRun, phase: string, message: RegExp): void {
   assertStopped(run, 'failed', phase, message)
@@ -153,4 +168,37 @@ export function killMainWhen(signal: NodeJS.Signals, marker: RegExp): { options:
     sent: () => sentAt > 0,
     sentAt: () => sentAt
   }
+}
+
+/** A HOME with the dotfiles a runner user has, to be watched. */
+export function runnerHome(): string {
+  const home = scratch('runner-home-')
+  writeFileSync(path.join(home, '.bashrc'), "# the runner user's bashrc\n")
+  writeFileSync(path.join(home, '.gitconfig'), '[user]\n\tname = runner\n')
+  mkdirSync(path.join(home, '.config', 'gh'), { recursive: true })
+  writeFileSync(path.join(home, '.config', 'gh', 'hosts.yml'), 'github.com: {}\n')
+  return home
+}
+
+/** The step's environment with that HOME, the user's npm config carried as a runner's setup-node would. */
+export function withHome(home: string): Record<string, string> {
+  const npmrc = path.join(os.homedir(), '.npmrc')
+  return { HOME: home, ...(existsSync(npmrc) ? { NPM_CONFIG_USERCONFIG: npmrc } : {}) }
+}
+
+/** What a job's next steps get from the smoke's file commands: the action's own lines only. */
+export function assertOwnFileCommands(run: ActionRun): void {
+  const { files } = run.layout
+  assert.equal(readFileSync(files.GITHUB_ENV, 'utf8'), '', 'GITHUB_ENV holds nothing')
+  assert.equal(readFileSync(files.GITHUB_PATH, 'utf8'), '', 'GITHUB_PATH holds nothing')
+  // Outputs and state hold the action's names only (the summary is the action's Markdown, which may quote the release).
+  assert.deepEqual(
+    Object.keys(parseFileCommands(readFileSync(files.GITHUB_OUTPUT, 'utf8'))).filter(name => !(OUTPUT_NAMES as readonly string[]).includes(name)),
+    []
+  )
+  const states = Object.values(STATE) as string[]
+  assert.deepEqual(
+    Object.keys(parseFileCommands(readFileSync(files.GITHUB_STATE, 'utf8'))).filter(name => !states.includes(name)),
+    []
+  )
 }

@@ -142,11 +142,11 @@ describe('the tools on PATH and the runner', () => {
     writeFileSync(file, '')
     const run = await runAction({ inputs: { tarball: packFixture() }, env: { RUNNER_TEMP: path.join(file, 'temp') } })
     assert.equal(run.outputs.result, 'error', explain(run))
-    // The download caches are made first, in package (before the main step drops the runner's tokens).
+    // The first thing made there is the folder the probes of the host's tools run in, in package.
     assert.equal(run.outputs['failed-phase'], 'package', explain(run))
     assert.match(
       run.main.stdout,
-      /::error::Phase package could not run: Cannot create the download caches in RUNNER_TEMP \(\S+a-file\/temp\/ktx-smoke-cache\): ENOTDIR[^\n]*It must be a writable directory\./
+      /::error::Phase package could not run: Cannot create a folder for the action's probes of the host's tools in RUNNER_TEMP \(\S+a-file\/temp\): ENOTDIR[^\n]*It must be a writable directory\./
     )
     assert.equal(run.post?.code, 0)
     rmSync(path.dirname(file), { recursive: true, force: true })

@@ -1,56 +1,19 @@
-// Everything ktx's own release pipeline checks, the ways users get ktx, through the bundled main and
-// post entries: install modes, a published release from a registry, the static package checks, the
-// library entry, the help commands, and a headline that leads with the CLI's own reason.
+// Everything ktx's own release pipeline checks, through the bundled main and post entries: a
+// published release from a registry, the static package checks, the library entry, the help
+// commands, and a headline that leads with the CLI's own reason. (The install modes with every
+// cache mode and package manager are matrix.test.ts's.)
 import assert from 'node:assert/strict'
 import Database from 'better-sqlite3'
-import { readFileSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { packFixture, packReport } from '../../scripts/lib/fixture.js'
 import { startRegistry } from '../../scripts/lib/registry.js'
-import { runAction, type ActionRun, scratch } from '../../scripts/lib/runner.js'
+import { runAction, scratch } from '../../scripts/lib/runner.js'
 import { CORE_PHASES, modePhases } from '../../src/engine/context.js'
-import { assertCleanedUp, assertFailed, housekeeping, sandboxesIn, explain, smoke } from './helpers.js'
+import { assertFailed, assertPassedWith, housekeeping, sandboxesIn, explain, smoke } from './helpers.js'
 
 housekeeping()
-
-/** Passed with exactly these phases, all of them passed, nothing left running. */
-function assertPassedWith(run: ActionRun, phases: string[]): void {
-  assert.equal(run.outputs.result, 'passed', explain(run))
-  const report = JSON.parse(readFileSync(run.outputs.report, 'utf8'))
-  assert.deepEqual(
-    report.phases.map((p: { name: string; status: string }) => `${p.name}:${p.status}`),
-    phases.map(name => `${name}:passed`)
-  )
-  assert.deepEqual(run.leftoversAfterMain, [])
-  assertCleanedUp(run)
-}
-
-describe('install modes', () => {
-  for (const manager of ['npm', 'pnpm']) {
-    it(`installs: project,global,npx with ${manager}: every mode runs its phases`, async () => {
-      const run = await smoke({}, { 'package-manager': manager, installs: 'project,global,npx' })
-      assertPassedWith(run, [...CORE_PHASES, ...modePhases('global'), 'npx-version'])
-      assert.equal(run.outputs.installs, 'project,global,npx')
-      // The global install's bin comes first on PATH and runs from the sandbox's own prefix.
-      assert.match(
-        run.main.stdout,
-        new RegExp(`installed @kaelio/ktx@0\\.12\\.0 globally; ktx: \\S+/ktx-smoke-\\w+/${manager === 'npm' ? 'global/bin' : 'pnpm-home(/bin)?'}/ktx`)
-      )
-      assert.match(
-        run.main.stdout,
-        /\$ npx --yes --cache \S+ (--allow-scripts=\S+ )?--package file:\S+kaelio-ktx-0\.12\.0\.tgz -- ktx --version\n[\s\S]*?@kaelio\/ktx 0\.12\.0/
-      )
-    })
-  }
-
-  it('installs: global first runs every phase through the global install, then the project ones', async () => {
-    const run = await smoke({}, { installs: 'global,project' })
-    assertPassedWith(run, [...CORE_PHASES, ...modePhases('project')])
-    assert.equal(run.outputs.installs, 'global,project')
-    assert.match(run.main.stdout, /::group::install: [\s\S]*?\$ npm install --global/)
-  })
-})
 
 describe("the release's own sqlite module", () => {
   it('a release without better-sqlite3 gets its warehouse through node:sqlite, and says so', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, it } from 'node:test'
@@ -82,25 +82,35 @@ describe('cache keys', () => {
 
 describe('cache: auto, true, false', () => {
   const yes = (): boolean => true
-  const cases: [string, 'auto' | 'true' | 'false', { name?: string; ref?: string; runnerEnvironment?: string }, boolean, boolean, RegExp?][] = [
-    ['auto on a self-hosted runner', 'auto', { name: 'push', ref: 'refs/heads/main', runnerEnvironment: 'self-hosted' }, true, false, /self-hosted runner/],
-    ['auto on a GitHub-hosted runner', 'auto', { name: 'push', ref: 'refs/heads/main', runnerEnvironment: 'github-hosted' }, true, true],
-    ['true on a self-hosted runner', 'true', { name: 'push', runnerEnvironment: 'self-hosted' }, true, true],
-    ['auto on a push to a branch', 'auto', { name: 'push', ref: 'refs/heads/main' }, true, true],
-    ['auto on a pull request', 'auto', { name: 'pull_request', ref: 'refs/pull/7/merge' }, true, true],
-    ['auto on a release', 'auto', { name: 'release', ref: 'refs/tags/v0.12.0' }, true, false, /release event/],
-    ['auto on a tag push', 'auto', { name: 'push', ref: 'refs/tags/v0.12.0' }, true, false, /tag push \(refs\/tags\/v0\.12\.0/],
-    ['auto on pull_request_target', 'auto', { name: 'pull_request_target' }, true, false, /pull_request_target event/],
-    ['auto on workflow_run', 'auto', { name: 'workflow_run' }, true, false, /workflow_run event/],
-    ['auto without the cache service', 'auto', { name: 'push', ref: 'refs/heads/main' }, false, false, /not available here/],
-    ['true without the cache service', 'true', { name: 'push', ref: 'refs/heads/main' }, false, false, /not available here/],
-    ['true on a release', 'true', { name: 'release', ref: 'refs/tags/v0.12.0' }, true, true],
-    ['false', 'false', { name: 'push' }, true, false, /cache is false/]
+  // [what, mode, event, service available, use the service, else the runner user's own cache, reason]
+  const cases: [string, 'auto' | 'true' | 'false', { name?: string; ref?: string; runnerEnvironment?: string }, boolean, boolean, boolean, RegExp?][] = [
+    [
+      'auto on a self-hosted runner',
+      'auto',
+      { name: 'push', ref: 'refs/heads/main', runnerEnvironment: 'self-hosted' },
+      true,
+      false,
+      true,
+      /self-hosted runner/
+    ],
+    ['auto on a GitHub-hosted runner', 'auto', { name: 'push', ref: 'refs/heads/main', runnerEnvironment: 'github-hosted' }, true, true, false],
+    ['true on a self-hosted runner', 'true', { name: 'push', runnerEnvironment: 'self-hosted' }, true, true, false],
+    ['auto on a push to a branch', 'auto', { name: 'push', ref: 'refs/heads/main' }, true, true, false],
+    ['auto on a pull request', 'auto', { name: 'pull_request', ref: 'refs/pull/7/merge' }, true, true, false],
+    ['auto on a release', 'auto', { name: 'release', ref: 'refs/tags/v0.12.0' }, true, false, false, /release event/],
+    ['auto on a tag push', 'auto', { name: 'push', ref: 'refs/tags/v0.12.0' }, true, false, false, /tag push \(refs\/tags\/v0\.12\.0/],
+    ['auto on pull_request_target', 'auto', { name: 'pull_request_target' }, true, false, false, /pull_request_target event/],
+    ['auto on workflow_run', 'auto', { name: 'workflow_run' }, true, false, false, /workflow_run event/],
+    ['auto without the cache service', 'auto', { name: 'push', ref: 'refs/heads/main' }, false, false, true, /not available here/],
+    ['true without the cache service', 'true', { name: 'push', ref: 'refs/heads/main' }, false, false, true, /not available here/],
+    ['true on a release', 'true', { name: 'release', ref: 'refs/tags/v0.12.0' }, true, true, false],
+    ['false', 'false', { name: 'push' }, true, false, true, /cache is false/]
   ]
-  for (const [what, mode, event, available, use, reason] of cases) {
+  for (const [what, mode, event, available, use, userCache, reason] of cases) {
     it(what, async () => {
       const d = await decideCache(mode, event, () => available)
       assert.equal(d.use, use)
+      assert.equal(d.userCache, userCache)
       if (reason) assert.match(d.reason, reason)
       // Only a cache asked for with true warns when there is no service.
       assert.equal(d.warn, !available && mode === 'true')
@@ -149,6 +159,10 @@ describe('restore in main, save in post', () => {
       dependencies: PARTS.dependencies,
       assetManifest: { wheel: { sha256: PARTS.wheelSha256 } }
     }
+    // npm as the package manager asks it: a stand-in that names the runner user's cache.
+    const npm = path.join(temp, 'npm')
+    writeFileSync(npm, `#!/bin/sh\n[ "$*" = "config get cache" ] && echo ${path.join(temp, 'users-npm-cache')}\n`, { mode: 0o755 })
+    ctx.host = { node: process.execPath, nodeAbi: '137', manager: npm, managerVersion: '11.6.2' }
     const scope = new PhaseScope(ctx)
     await restoreDownloads(ctx, scope, '137', '11.6.2')
     return { ctx, scope }
@@ -175,35 +189,66 @@ describe('restore in main, save in post', () => {
     assert.equal(partial?.restoredKey, older)
   })
 
-  it('no service with cache: true: one warning, the owned dirs are still used, nothing restored', async () => {
+  const users = "the installs use the runner user's npm cache"
+  it("no service with cache: true: one warning, the runner user's own cache is used, nothing restored", async () => {
     const cache = fakeCache(false)
     const { ctx, scope } = await restore(cache, { cache: 'true' })
     assert.deepEqual(cache.calls, [])
     assert.equal(ctx.facts.cache?.used, false)
-    assert.ok(ctx.cacheDirs)
+    assert.equal(ctx.cacheDirs, undefined)
+    assert.deepEqual(ctx.userCaches, { manager: path.join(temp, 'users-npm-cache'), npm: path.join(temp, 'users-npm-cache') })
     assert.deepEqual(
       scope.notes.filter(n => n.startsWith('warning:')),
-      ['warning: cache: the cache service is not available here (outside GitHub, or not configured); running without it']
+      [`warning: cache: not used: the cache service is not available here (outside GitHub, or not configured); ${users}, ${path.join(temp, 'users-npm-cache')}`]
     )
   })
 
-  it('no service with cache: auto: a note, no warning (auto caches where there is a service)', async () => {
+  it("no service with cache: auto: a note, no warning, the runner user's own cache (a second run builds nothing again)", async () => {
     const cache = fakeCache(false)
     const { ctx, scope } = await restore(cache)
     assert.deepEqual(cache.calls, [])
     assert.equal(ctx.facts.cache?.used, false)
-    assert.ok(ctx.cacheDirs)
+    assert.equal(ctx.cacheDirs, undefined)
+    assert.equal(ctx.userCaches?.manager, path.join(temp, 'users-npm-cache'))
     assert.deepEqual(
       scope.notes.filter(n => n.startsWith('warning:')),
       []
     )
-    assert.ok(scope.notes.includes('cache: not used: the cache service is not available here (outside GitHub, or not configured); running without it'))
+    assert.ok(
+      scope.notes.includes(
+        `cache: not used: the cache service is not available here (outside GitHub, or not configured); ${users}, ${path.join(temp, 'users-npm-cache')}`
+      )
+    )
+    // The probe ran in a folder of its own, removed after.
+    assert.deepEqual(
+      readdirSync(temp).filter(f => f.startsWith('ktx-smoke-probe-')),
+      []
+    )
   })
 
-  it('cache: false leaves the package manager and uv on their own caches', async () => {
-    const { ctx } = await restore(fakeCache(true), { cache: 'false' })
+  it("cache: false leaves the package manager and uv on their own caches, the runner user's", async () => {
+    const { ctx, scope } = await restore(fakeCache(true), { cache: 'false' })
     assert.equal(ctx.cacheDirs, undefined)
     assert.deepEqual(ctx.facts.cache, { used: false, key: '', hit: false, reason: 'cache is false' })
+    assert.ok(scope.notes.includes(`cache: cache is false; ${users}, ${path.join(temp, 'users-npm-cache')}`))
+  })
+
+  it("a publishing run with cache: auto starts from empty dirs of its own, neither the cache nor the user's store", async () => {
+    const ctx = newContext(
+      parseInputs(n => ({ tarball: 't.tgz' })[n] ?? ''),
+      silent,
+      () => {},
+      temp,
+      { cache: fakeCache(true), event: { name: 'release' } }
+    )
+    const scope = new PhaseScope(ctx)
+    await restoreDownloads(ctx, scope, '137', '11.6.2')
+    assert.equal(ctx.cacheDirs?.root, cacheDirs(temp).root)
+    assert.equal(ctx.userCaches, undefined)
+    assert.match(
+      scope.notes.join('\n'),
+      /cache: not used: cache is auto and this is a release event .*; the installs download into empty dirs of the run's own/
+    )
   })
 
   it('the post step saves what main asked for, and nothing otherwise', async () => {

@@ -52,6 +52,8 @@ export interface RunOptions {
   skipPost?: boolean
   /** Parent of RUNNER_TEMP (default .test-cache/runs). */
   tempParent?: string
+  /** The job's workspace: a git checkout (the default) or a plain folder with the same files. */
+  workspace?: 'checkout' | 'plain'
   /** Called with the main step once it started, e.g. to signal it. */
   onMainStarted?: (pid: number) => void
   /** Collect main's stdout live. */
@@ -205,8 +207,13 @@ export interface RunnerLayout {
   files: Record<'GITHUB_ENV' | 'GITHUB_PATH' | 'GITHUB_OUTPUT' | 'GITHUB_STATE' | 'GITHUB_STEP_SUMMARY', string>
 }
 
-/** Lays out `work` as a runner does for a job: RUNNER_TEMP, the step's file commands, the checkout, another action's code. */
-export function runnerLayout(work: string): RunnerLayout {
+/**
+ * Lays out `work` as a runner does for a job: RUNNER_TEMP, the step's file commands, the checkout,
+ * another action's code. The checkout is a pnpm workspace's root, as ktx's own is (package.json and
+ * pnpm-workspace.yaml at the top: a package manager run in it takes it for its project); `plain`
+ * gives the same files without git.
+ */
+export function runnerLayout(work: string, kind: 'checkout' | 'plain' = 'checkout'): RunnerLayout {
   const runnerTemp = path.join(work, '_temp')
   const commands = path.join(runnerTemp, '_runner_file_commands')
   const workspace = path.join(work, 'repo', 'repo')
@@ -219,6 +226,9 @@ export function runnerLayout(work: string): RunnerLayout {
   writeFileSync(path.join(otherAction, 'action.yml'), 'name: upload-artifact\nruns:\n  using: node24\n  main: dist/index.js\n')
   writeFileSync(path.join(otherAction, 'dist', 'index.js'), "console.log('upload-artifact')\n")
   writeFileSync(path.join(workspace, 'README.md'), '# the repository under test\n')
+  writeFileSync(path.join(workspace, 'package.json'), `${JSON.stringify({ name: 'ktx-monorepo', private: true }, null, 2)}\n`)
+  writeFileSync(path.join(workspace, 'pnpm-workspace.yaml'), "packages:\n  - 'packages/*'\n")
+  if (kind === 'plain') return { work, runnerTemp, workspace, otherAction, files }
   const git = (...args: string[]) =>
     execFileSync('git', ['-c', 'user.name=ci', '-c', 'user.email=ci@example.com', ...args], { cwd: workspace, stdio: 'ignore' })
   git('init', '-q')
@@ -231,7 +241,7 @@ export function runnerLayout(work: string): RunnerLayout {
 export async function runAction(options: RunOptions): Promise<ActionRun> {
   const parent = options.tempParent ?? RUNS
   mkdirSync(parent, { recursive: true })
-  const layout = runnerLayout(mkdtempSync(path.join(parent, 'job-')))
+  const layout = runnerLayout(mkdtempSync(path.join(parent, 'job-')), options.workspace)
   const { runnerTemp, workspace } = layout
   const files: Record<string, string> = layout.files
   const env: NodeJS.ProcessEnv = {

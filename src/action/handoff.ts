@@ -33,6 +33,7 @@ export interface Handoff {
   host?: SmokeContext['host']
   uvBinary?: string
   cacheDirs?: CacheDirs
+  userCaches?: SmokeContext['userCaches']
   pathDir?: string
   /** What was saved for the post step so far. */
   state: [string, string][]

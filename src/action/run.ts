@@ -20,7 +20,7 @@ import { failAfterRun, guardBreach, runPhases, type Continued } from '../engine/
 import { STATE } from '../engine/state.js'
 import { FileCommandGuard, fileCommandPaths } from '../host/file-commands.js'
 import { HomeWatch } from '../host/home.js'
-import { outsideWatch } from '../host/outside.js'
+import { outsideWatch, ownedByTheRun } from '../host/outside.js'
 import { tempParent } from '../host/sandbox.js'
 import { reexec, takeHandoff, writeHandoff, type Handoff } from './handoff.js'
 import { canReexec, ENGINE_VARIABLES, engineEnv } from '../host/env.js'
@@ -120,7 +120,7 @@ function watchOutside(ctx: SmokeContext, guard: FileCommandGuard): void {
     workspace: ctx.workspace,
     actionsDir: runnerTemp ? path.join(path.dirname(runnerTemp), '_actions') : undefined,
     home: os.homedir(),
-    ignore: [tempParent()]
+    ignore: ownedByTheRun(ctx)
   })
   ctx.guards = [guard, watch]
   ctx.facts.watchMs = Math.round(performance.now() - started)
@@ -172,7 +172,7 @@ export async function run(options: { reexec?: boolean; io?: ActionIO } = {}): Pr
 
 /** What the second image needs to go on where the first stopped. */
 function handoffOf(ctx: SmokeContext, continued: Continued, state: StateStore, guard: FileCommandGuard): Handoff {
-  const { inputs, runId, workspace, facts, sandbox, since, release, host, uvBinary, cacheDirs, pathDir } = ctx
+  const { inputs, runId, workspace, facts, sandbox, since, release, host, uvBinary, cacheDirs, userCaches, pathDir } = ctx
   return {
     inputs,
     runId,
@@ -185,6 +185,7 @@ function handoffOf(ctx: SmokeContext, continued: Continued, state: StateStore, g
     host,
     uvBinary,
     cacheDirs,
+    userCaches,
     pathDir,
     state: state.entries(),
     fileCommands: guard.paths
@@ -201,8 +202,8 @@ export async function resume(file: string, core: ActionIO): Promise<number> {
   const files = stepFiles(guard, core)
   const state = stateStore(files, handoff.state)
   const base = newContext(handoff.inputs, actionLog(core, handoff.inputs.quiet), state.save, handoff.workspace, { event: {} })
-  const { facts, sandbox, since, release, host, uvBinary, cacheDirs, pathDir } = handoff
-  const ctx: SmokeContext = { ...base, runId: handoff.runId, facts, sandbox, since, release, host, uvBinary, cacheDirs, pathDir }
+  const { facts, sandbox, since, release, host, uvBinary, cacheDirs, userCaches, pathDir } = handoff
+  const ctx: SmokeContext = { ...base, runId: handoff.runId, facts, sandbox, since, release, host, uvBinary, cacheDirs, userCaches, pathDir }
   if (sandbox) ctx.homeWatch = new HomeWatch(sandbox.home)
   cancelOnSignals(ctx, core)
   watchOutside(ctx, guard)

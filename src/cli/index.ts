@@ -19,8 +19,7 @@ import { junitXml } from '../engine/junit.js'
 import { writeReport } from '../engine/report.js'
 import { newContext, type Verdict } from '../engine/context.js'
 import { failAfterRun, guardBreach, runPhases } from '../engine/runner.js'
-import { outsideWatch } from '../host/outside.js'
-import { tempParent } from '../host/sandbox.js'
+import { outsideWatch, ownedByTheRun } from '../host/outside.js'
 import { canReexec, ENGINE_VARIABLES, engineEnv } from '../host/env.js'
 import os from 'node:os'
 
@@ -237,12 +236,18 @@ async function smoke(tarball: string | undefined, options: Options): Promise<voi
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
 
-  // Nothing outside the sandbox may change: the checkout you run it in, your dotfiles.
-  const reportDirs = [jsonFile, junitFile].map(file => path.dirname(file))
-  const watchStarted = performance.now()
-  ctx.guards = [outsideWatch({ workspace: process.cwd(), home: os.homedir(), ignore: [tempParent(), ...reportDirs] })]
-  ctx.facts.watchMs = Math.round(performance.now() - watchStarted)
-  let result = await runPhases(ctx, phasesFor(inputs), ktxAdvice)
+  // The package phase runs no code of the release (and asks the package manager where its cache
+  // is). From then on nothing outside the sandbox may change: the checkout you run it in, your dotfiles.
+  const startedAt = Date.now()
+  const [first, ...rest] = phasesFor(inputs)
+  let result = await runPhases(ctx, [first], ktxAdvice)
+  if (result.result === 'passed') {
+    const reportDirs = [jsonFile, junitFile].map(file => path.dirname(file))
+    const watchStarted = performance.now()
+    ctx.guards = [outsideWatch({ workspace: process.cwd(), home: os.homedir(), ignore: ownedByTheRun(ctx, reportDirs) })]
+    ctx.facts.watchMs = Math.round(performance.now() - watchStarted)
+  }
+  result = await runPhases(ctx, rest, ktxAdvice, { phases: result.phases, startedAt })
   log.stop()
   await cleanUp(result.result === 'cancelled' ? 1000 : undefined)
   const breach = await guardBreach(ctx)

@@ -60,6 +60,12 @@ export interface CacheDecision {
   reason: string
   /** Say it as a warning (the user asked for a cache that is not there). */
   warn: boolean
+  /**
+   * Not used, and the installs take the runner user's own npm cache or pnpm store instead, as the
+   * package manager names it (cache: false, no cache service, a self-hosted runner's disk). False
+   * when used, and on publishing runs, which start from empty download dirs of their own.
+   */
+  userCache: boolean
 }
 
 /** Whether to use the cache service: `cache` input, the triggering event and ref, and the service. */
@@ -68,23 +74,35 @@ export async function decideCache(
   event: { name?: string; ref?: string; runnerEnvironment?: string },
   available: () => boolean | Promise<boolean>
 ): Promise<CacheDecision> {
-  if (mode === 'false') return { use: false, reason: 'cache is false', warn: false }
+  if (mode === 'false') return { use: false, reason: 'cache is false', warn: false, userCache: true }
   if (mode === 'auto') {
+    // Nor the user's own store, which an earlier step may have restored from a cache (setup-node's cache: pnpm).
     if (event.name && UNTRUSTED_FOR_CACHE.includes(event.name)) {
-      return { use: false, reason: `cache is auto and this is a ${event.name} event (a publishing run must not trust a cache)`, warn: false }
+      return { use: false, reason: `cache is auto and this is a ${event.name} event (a publishing run must not trust a cache)`, warn: false, userCache: false }
     }
     if (event.ref?.startsWith('refs/tags/')) {
-      return { use: false, reason: `cache is auto and this is a tag push (${event.ref}; a publishing run must not trust a cache)`, warn: false }
+      return {
+        use: false,
+        reason: `cache is auto and this is a tag push (${event.ref}; a publishing run must not trust a cache)`,
+        warn: false,
+        userCache: false
+      }
     }
-    // A self-hosted runner's disk persists between jobs: the owned caches stay anyway, uploads would only cost.
+    // A self-hosted runner's disk persists between jobs: the user's own store stays there, uploads would only cost.
     if (event.runnerEnvironment && event.runnerEnvironment !== 'github-hosted') {
-      return { use: false, reason: `cache is auto and this is a ${event.runnerEnvironment} runner, whose disk keeps the downloads between jobs`, warn: false }
+      return {
+        use: false,
+        reason: `cache is auto and this is a ${event.runnerEnvironment} runner, whose disk keeps the downloads between jobs`,
+        warn: false,
+        userCache: true
+      }
     }
   }
   // Asked for with true, a missing service is worth a warning; auto means "where there is one".
-  if (!(await available()))
-    return { use: false, reason: 'the cache service is not available here (outside GitHub, or not configured); running without it', warn: mode === 'true' }
-  return { use: true, reason: '', warn: false }
+  if (!(await available())) {
+    return { use: false, reason: 'the cache service is not available here (outside GitHub, or not configured)', warn: mode === 'true', userCache: true }
+  }
+  return { use: true, reason: '', warn: false, userCache: false }
 }
 
 export interface CacheKeyParts {

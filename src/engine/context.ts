@@ -167,8 +167,10 @@ export interface SmokeContext {
   since?: number
   /** The cache service and the event that triggered the run. */
   services: Services
-  /** Download caches the action owns (unless cache is false). */
+  /** Download caches the action owns (restored from the cache service, a local run's, or a publishing run's empty ones). */
   cacheDirs?: CacheDirs
+  /** Where the action owns none: the runner user's own cache (npm) or store (pnpm) for the installs, and npm's for npx. */
+  userCaches?: { manager?: string; npm?: string }
   /** A directory put first on ktx's PATH (holds the uv-binary for releases that take uv from PATH). */
   pathDir?: string
   /** The release: the tarball's file, or a published version from the registry. */

@@ -122,7 +122,13 @@ export async function runPhases(
 ): Promise<SmokeResult> {
   const started = continued?.startedAt ?? Date.now()
   const results: PhaseResult[] = [...(continued?.phases ?? [])]
-  let stopped: { phase: PhaseName; verdict: Exclude<Verdict, 'passed'>; message: string } | undefined
+  // A run that stopped before (in an earlier process, or an earlier call) skips the rest.
+  const earlier = results.find(p => p.status !== 'passed' && p.status !== 'skipped')
+  let stopped: { phase: PhaseName; verdict: Exclude<Verdict, 'passed'>; message: string } | undefined = earlier && {
+    phase: earlier.name,
+    verdict: earlier.status as Exclude<Verdict, 'passed'>,
+    message: earlier.message ?? ''
+  }
   const cancelled = ctx.cancellation.promise.then(signal => {
     throw new CancelledError(signal)
   })

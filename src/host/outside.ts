@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, type FSWatcher, lstatSync, readdirSync, type Stats, watch } from 'node:fs'
 import path from 'node:path'
+import { tempParent } from './sandbox.js'
 
 /** Entries read at most per tree, so that a huge tree cannot stall the run. */
 const MAX_ENTRIES = 20_000
@@ -211,4 +212,13 @@ export function outsideWatch(places: OutsidePlaces): OutsideWatch {
   if (actionsDir && existsSync(actionsDir)) watched.push(new FolderWatch("the job's actions", foldersOf(actionsDir, MAX_ENTRIES), () => true))
   if (home && existsSync(home)) watched.push(homeDotfiles(home))
   return new OutsideWatch(watched)
+}
+
+/**
+ * What the run itself writes, wherever it lies, never taken for the release's doing: the temp
+ * parent (the sandboxes, the download caches, the reports) and the runner user's own cache or
+ * store that the installs use where the action owns none.
+ */
+export function ownedByTheRun(ctx: { userCaches?: { manager?: string; npm?: string } }, more: string[] = []): string[] {
+  return [tempParent(), ctx.userCaches?.manager, ctx.userCaches?.npm, ...more].filter((dir): dir is string => Boolean(dir))
 }

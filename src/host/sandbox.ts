@@ -52,9 +52,14 @@ export function createSandbox(runId: string): Sandbox {
     for (const dir of [sandbox.installDir, sandbox.runtimeRoot, sandbox.projectDir, sandbox.home, sandbox.installHome, sandbox.tmp]) mkdirSync(dir)
     return sandbox
   } catch (error) {
-    const where = process.env.RUNNER_TEMP?.trim() ? 'RUNNER_TEMP' : 'the temp dir'
-    throw new SetupError(`Cannot create the sandbox in ${where} (${parent}): ${(error as Error).message}. It must be a writable directory.`)
+    throw unwritableTemp('the sandbox', parent, error)
   }
+}
+
+/** The host's fault: a folder the action needs in the temp parent (RUNNER_TEMP) cannot be made at `where`. */
+export function unwritableTemp(what: string, where: string, error: unknown): SetupError {
+  const name = process.env.RUNNER_TEMP?.trim() ? 'RUNNER_TEMP' : 'the temp dir'
+  return new SetupError(`Cannot create ${what} in ${name} (${where}): ${(error as Error).message}. It must be a writable directory.`)
 }
 
 /** The sandbox root as given and as resolved (macOS temp paths show up as /private/var/… in ps). */

@@ -1,5 +1,5 @@
 import { which } from '@actions/io'
-import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import semver from 'semver'
 import { glob } from 'tinyglobby'
@@ -8,7 +8,7 @@ import { untilServed } from './served.js'
 import { prependPath, sealedEnv } from '../host/env.js'
 import type { PackageManager } from '../engine/inputs.js'
 import { runCommand } from '../host/command.js'
-import type { Sandbox } from '../host/sandbox.js'
+import { tempParent, unwritableTemp, type Sandbox } from '../host/sandbox.js'
 import type { InstallPlan, Installed, KtxInvocation, ReleaseRef } from '../engine/context.js'
 import type { PhaseScope } from '../engine/scope.js'
 import type { TarballInfo } from './tarball.js'
@@ -27,15 +27,34 @@ export async function findTool(name: string, howToGet: string): Promise<string> 
   return found
 }
 
-/** stdout of a probe of a host tool, bounded in time, with the runner's secrets kept out of it. */
+/**
+ * Runs `fn` in a folder of its own in the temp parent (beside the sandboxes, never the checkout),
+ * removed after. It holds a package.json, so that pnpm takes it for the project: `pnpm store path`
+ * writes and removes a `_tmp_<pid>_…` file in the project it runs in, to test hard links to the store.
+ */
+async function inProbeDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  let dir: string
+  try {
+    dir = mkdtempSync(path.join(tempParent(), 'ktx-smoke-probe-'))
+  } catch (error) {
+    throw unwritableTemp("a folder for the action's probes of the host's tools", tempParent(), error)
+  }
+  try {
+    writeFileSync(path.join(dir, 'package.json'), '{ "private": true }\n')
+    return await fn(dir)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * stdout of a probe of a host tool, bounded in time, with the runner's secrets kept out of it. It
+ * runs with the runner user's HOME (their config is what it asks about) in a folder of its own.
+ */
 async function probe(tool: string, args: string[]): Promise<string> {
-  const r = await runCommand({
-    file: tool,
-    args,
-    cwd: process.cwd(),
-    env: sealedEnv(process.env, { runId: 'probe', passthrough: [] }),
-    timeoutMs: PROBE_TIMEOUT_MS
-  })
+  const r = await inProbeDir(cwd =>
+    runCommand({ file: tool, args, cwd, env: sealedEnv(process.env, { runId: 'probe', passthrough: [] }), timeoutMs: PROBE_TIMEOUT_MS })
+  )
   if (r.exitCode !== 0) {
     const why =
       r.spawnError ?? (r.timedOut ? `no answer within ${PROBE_TIMEOUT_MS / 1000} s` : `exit ${r.exitCode ?? r.signal}: ${r.stderr.trim().slice(-300)}`)
@@ -117,8 +136,9 @@ export async function findPackageManager(manager: PackageManager, scope: PhaseSc
 
 /**
  * The runner user's own download cache (npm) or store (pnpm), as the package manager reports it
- * with the user's HOME and config: the installs use it with `cache: false`, since theirs run with
- * a HOME of the sandbox. Undefined when the package manager cannot tell.
+ * with the user's HOME and config: the installs use it where the action owns no cache (cache:
+ * false, no cache service), since theirs run with a HOME of the sandbox. Asked in phase package,
+ * before the watches outside the sandbox start. Undefined when the package manager cannot tell.
  */
 export async function userCacheDir(manager: PackageManager, tool: string): Promise<string | undefined> {
   try {

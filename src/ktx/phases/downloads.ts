@@ -4,8 +4,9 @@ import path from 'node:path'
 import { cachedPaths, cacheDirs, cacheKey, createCacheDirs, decideCache } from '../../engine/cache.js'
 import { managedUvPath, type RuntimeStatus } from '../generations.js'
 import type { PhaseScope } from '../../engine/scope.js'
-import { SetupError } from '../../engine/checks.js'
 import type { SmokeContext } from '../../engine/context.js'
+import { unwritableTemp } from '../../host/sandbox.js'
+import { findTool, userCacheDir } from '../install.js'
 
 /** The managed uv directory of releases that download their own uv (0.12+, contract §5); undefined before. */
 export function managedUvDir(ctx: SmokeContext): { dir: string; why: string } | undefined {
@@ -49,32 +50,44 @@ export function followStatusUv(ctx: SmokeContext, s: PhaseScope, status: Runtime
   s.note(`uv-binary: ${ctx.uvBinary} placed at ${named}, where ktx's status says it looks`)
 }
 
-/** Decides on the cache, points the package manager and uv at the owned caches, and restores them. */
+/**
+ * Where the run's downloads go, decided before any code of the release runs (and before the
+ * watches outside the sandbox start, since it asks the package manager): the dirs the action owns,
+ * restored from the cache service when it is used; or, where no cache service is used and the run
+ * need not distrust caches, the runner user's own npm cache or pnpm store, which the installs
+ * share with the user's other work (a second run on the same host builds nothing again).
+ */
 export async function restoreDownloads(ctx: SmokeContext, s: PhaseScope, nodeAbi: string, managerVersion: string): Promise<void> {
   const { inputs, services } = ctx
-  if (inputs.cache === 'false') {
-    ctx.facts.cache = { used: false, key: '', hit: false, reason: 'cache is false' }
+  const decision =
+    inputs.cache === 'false'
+      ? await decideCache('false', services.event, () => false)
+      : services.cache
+        ? await decideCache(inputs.cache, services.event, () => services.cache!.isFeatureAvailable())
+        : undefined
+  if (decision?.userCache) {
+    ctx.facts.cache = { used: false, key: '', hit: false, reason: decision.reason }
+    const where = await useUsersOwnCaches(ctx)
+    const line = `cache: ${inputs.cache === 'false' ? '' : 'not used: '}${decision.reason}; ${where}`
+    if (decision.warn) s.warn(line)
+    else s.note(line)
     return
   }
   const dirs = cacheDirs()
   try {
     createCacheDirs(dirs)
   } catch (error) {
-    const where = process.env.RUNNER_TEMP?.trim() ? 'RUNNER_TEMP' : 'the temp dir'
-    throw new SetupError(`Cannot create the download caches in ${where} (${dirs.root}): ${(error as Error).message}. It must be a writable directory.`)
+    throw unwritableTemp('the download caches', dirs.root, error)
   }
   ctx.cacheDirs = dirs
-  const service = services.cache
-  if (!service) {
+  if (!decision) {
     ctx.facts.cache = { used: false, key: '', hit: false, reason: `a local run: downloads stay in ${dirs.root} between runs` }
     s.note(`cache: ${ctx.facts.cache.reason}`)
     return
   }
-  const decision = await decideCache(inputs.cache, services.event, () => service.isFeatureAvailable())
   if (!decision.use) {
     ctx.facts.cache = { used: false, key: '', hit: false, reason: decision.reason }
-    if (decision.warn) s.warn(`cache: ${decision.reason}`)
-    else s.note(`cache: not used: ${decision.reason}`)
+    s.note(`cache: not used: ${decision.reason}; the installs download into empty dirs of the run's own (${dirs.root})`)
     return
   }
   const tarball = ctx.facts.tarball!
@@ -91,10 +104,28 @@ export async function restoreDownloads(ctx: SmokeContext, s: PhaseScope, nodeAbi
   const paths = cachedPaths(dirs, inputs.packageManager)
   let restoredKey: string | undefined
   try {
-    restoredKey = await service.restoreCache(paths, key, [restorePrefix])
+    restoredKey = await services.cache!.restoreCache(paths, key, [restorePrefix])
   } catch (error) {
     s.warn(`cache: restore failed, continuing without it: ${(error as Error).message}`)
   }
   ctx.facts.cache = { used: true, key, hit: restoredKey === key, restoredKey }
   s.note(`cache: ${restoredKey === key ? 'hit' : restoredKey ? `partial hit (${restoredKey})` : 'miss'} for ${key}`)
+}
+
+/**
+ * The runner user's own npm cache or pnpm store for the installs (and npm's cache for npx, when
+ * pnpm installs), as the package managers name them with the user's HOME and config. Says where.
+ */
+async function useUsersOwnCaches(ctx: SmokeContext): Promise<string> {
+  const manager = ctx.inputs.packageManager
+  const dir = await userCacheDir(manager, ctx.host!.manager)
+  const npm =
+    manager === 'npm'
+      ? dir
+      : ctx.inputs.installs.includes('npx')
+        ? await userCacheDir('npm', await findTool('npm', 'Use actions/setup-node before this step.'))
+        : undefined
+  ctx.userCaches = { manager: dir, npm }
+  const own = manager === 'pnpm' ? "the runner user's pnpm store" : "the runner user's npm cache"
+  return dir ? `the installs use ${own}, ${dir}` : `${manager} names no cache of the runner user: the installs download into the sandbox`
 }

@@ -9,7 +9,7 @@ import type { InstallMode } from '../../engine/inputs.js'
 import { ktxEnv, type Phase } from '../../engine/scope.js'
 import { userNpmConfig } from '../../host/env.js'
 import { slQuery } from '../generations.js'
-import { findTool, npmAllowScripts, packageManagerVersion, userCacheDir } from '../install.js'
+import { findTool, npmAllowScripts, packageManagerVersion } from '../install.js'
 import { untilServed } from '../served.js'
 import { countOrders } from '../warehouse.js'
 import { executedCount, readStatus, versionChecks, versionText } from './common.js'
@@ -89,7 +89,7 @@ export const NPX_VERSION: Phase = {
     mkdirSync(dir, { recursive: true })
     const spec = release.kind === 'file' ? `file:${release.file}` : `${release.name}@${release.version}`
     // The npm cache the installs use, so that npx takes their downloads and native builds.
-    const shared = ctx.cacheDirs?.npm ?? (ctx.plan?.manager === 'npm' ? ctx.plan.cacheDir : await userCacheDir('npm', npx))
+    const shared = ctx.cacheDirs?.npm ?? ctx.userCaches?.npm
     const cache = shared ?? path.join(ctx.sandbox!.root, 'npm-cache')
     const npmVersion = await packageManagerVersion('npm', npx)
     const env = { ...ktxEnv(ctx), ...userNpmConfig(process.env, os.homedir()) }

@@ -7,14 +7,13 @@ import semver from 'semver'
 import { managerCacheDir } from '../../engine/cache.js'
 import { expect, SetupError } from '../../engine/checks.js'
 import type { Installed, RegistryWait, SmokeContext } from '../../engine/context.js'
-import type { PackageManager } from '../../engine/inputs.js'
 import { installEnv, type Phase, type PhaseScope } from '../../engine/scope.js'
 import { STATE } from '../../engine/state.js'
 import { passedThrough } from '../../host/env.js'
 import { HomeWatch } from '../../host/home.js'
 import { bootTicksNow } from '../../host/processes.js'
 import { createSandbox, type Sandbox } from '../../host/sandbox.js'
-import { checkNode, findPackageManager, installGlobal, installProject, userCacheDir } from '../install.js'
+import { checkNode, findPackageManager, installGlobal, installProject } from '../install.js'
 import { inspectTarball, resolveTarball, wheelProblem } from '../tarball.js'
 import { placeUv, restoreDownloads } from './downloads.js'
 import { downloadRelease } from './registry.js'
@@ -103,22 +102,11 @@ export const INSTALL: Phase = {
       node: host.node,
       env: installEnv(ctx),
       timeoutSec: ctx.inputs.installTimeoutSec,
-      cacheDir: ctx.cacheDirs ? managerCacheDir(ctx.cacheDirs, manager) : await usersOwnCache(s, manager, host.manager),
+      cacheDir: ctx.cacheDirs ? managerCacheDir(ctx.cacheDirs, manager) : ctx.userCaches?.manager,
       registryWait: registryWaitOf(ctx)
     }
     ctx.installed = await installAs(ctx, s, firstMode(ctx), sandbox)
   }
-}
-
-/** With `cache: false`: the runner user's own cache or store, said in the log (every install of the run shares it). */
-async function usersOwnCache(s: PhaseScope, manager: PackageManager, tool: string): Promise<string | undefined> {
-  const dir = await userCacheDir(manager, tool)
-  s.note(
-    dir
-      ? `cache is false: the installs use ${manager === 'pnpm' ? "the runner user's pnpm store" : "the runner user's npm cache"}, ${dir}`
-      : `cache is false and ${manager} names no cache of the runner user: the installs download into the sandbox`
-  )
-  return dir
 }
 
 /** For a release from the registry, how long its installs wait for the registry to serve it. */
