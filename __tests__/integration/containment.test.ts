@@ -2,7 +2,7 @@
 // entries: the runner's secrets, processes left behind in sessions of their own, a host without
 // ps, a daemon on every address, writes under HOME.
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { pathWithout, stepPath, scratch } from '../../scripts/lib/runner.js'
@@ -125,13 +125,14 @@ describe("nothing the release does reaches past its sandbox (a runner's layout)"
       const home = runnerHome()
       const run = await smoke({ faults, manifest: { scripts } }, { 'package-manager': manager }, { env: withHome(home) })
       const phase = from === 'ktx commands' ? 'version' : 'install'
-      const { workspace, otherAction, work } = run.layout
+      const { workspace, work } = run.layout
       const breach = new RegExp(
         [
           `Phase ${phase} failed: the release wrote to GITHUB_ENV: NODE_OPTIONS=--require=/tmp/ktx-smoke-evil\\.js; `,
           "the release wrote to GITHUB_PATH: /tmp/ktx-smoke-evil-bin \\(restored to what the action wrote: nothing of it reaches the job's next steps\\); ",
-          `the release changed files outside its sandbox, in the checkout: ${workspace}/README\\.md; `,
-          `in the job's actions: ${otherAction}/dist/index\\.js; in the runner user's HOME: ~/\\.bashrc`
+          `the release changed files outside its sandbox, in the checkout \\(${workspace}\\): README\\.md \\(modified\\); `,
+          `in the job's actions \\(${work}/_actions\\): actions/upload-artifact/v4/dist/index\\.js \\(modified\\); `,
+          `in the runner user's dotfiles \\(${home}\\): ~/\\.bashrc \\(modified\\)`
         ].join('')
       )
       assertFailed(run, phase, breach)
@@ -143,6 +144,26 @@ describe("nothing the release does reaches past its sandbox (a runner's layout)"
       )
       assert.match(run.summary, new RegExp(`^## ktx smoke: ❌ failed in \`${phase}\``))
       assertOwnFileCommands(run)
+    })
+  }
+})
+
+describe('what the release writes outside its sandbox is named file by file', () => {
+  for (const [layout, what] of [
+    ['checkout', 'the checkout'],
+    ['plain', 'the workspace']
+  ] as const) {
+    it(`a workflow written into ${what} without a .github folder: the file itself, relative to it, in the headline`, async () => {
+      const run = await smoke({ faults: ['hostile-workflow'] }, {}, { workspace: layout })
+      const { workspace } = run.layout
+      assertFailed(
+        run,
+        'version',
+        new RegExp(
+          `::error::Phase version failed: the release changed files outside its sandbox, in ${what} \\(${workspace}\\): \\.github/workflows/ktx-pwned\\.yml \\(added\\)\n`
+        )
+      )
+      assert.ok(existsSync(path.join(workspace, '.github', 'workflows', 'ktx-pwned.yml')), 'named, not undone: the gate stops here')
     })
   }
 })

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { appendFileSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
 import { engineEnv, RUN_MARKER } from '../../src/host/env.js'
 import { FileCommandGuard } from '../../src/host/file-commands.js'
-import { outsideWatch } from '../../src/host/outside.js'
+import { FolderWatch, outsideWatch } from '../../src/host/outside.js'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'outside-test-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
@@ -88,10 +88,72 @@ describe('what lies outside the sandbox', () => {
     utimesSync(path.join(home, '.config', 'gh', 'hosts.yml'), new Date(), new Date(Date.now() + 5000))
     assert.equal(
       await watch.check(),
-      `the release changed files outside its sandbox, in the checkout: ${checkout}/a.txt, ${checkout}/new.js; in the job's actions: ${actions}/actions/cache/v4/index.js; in the runner user's HOME: ~/.bashrc, ~/.config/gh/hosts.yml`
+      `the release changed files outside its sandbox, in the checkout (${checkout}): a.txt (modified), new.js (added); in the job's actions (${actions}): actions/cache/v4/index.js (modified); in the runner user's dotfiles (${home}): ~/.bashrc (modified), ~/.config/gh/hosts.yml (modified)`
     )
     assert.equal(await watch.check(), undefined, 'each change is named once')
+    rmSync(path.join(checkout, 'new.js'))
+    assert.equal(await watch.check(), `the release changed files outside its sandbox, in the checkout (${checkout}): new.js (removed)`)
     watch.close()
+  })
+
+  /** A git checkout with one file, and a watch of it alone. */
+  function checkoutWatch(name: string): { checkout: string; watch: ReturnType<typeof outsideWatch> } {
+    const checkout = path.join(dir, name, 'repo')
+    mkdirSync(checkout, { recursive: true })
+    writeFileSync(path.join(checkout, 'README.md'), '# x\n')
+    git(checkout, 'init', '-q')
+    git(checkout, 'add', '.')
+    git(checkout, 'commit', '-q', '-m', 'x')
+    return { checkout, watch: outsideWatch({ workspace: checkout, ignore: [] }) }
+  }
+
+  it('a file created and removed again between two looks is no change, whoever wrote it; it is a note', async () => {
+    const { checkout, watch } = checkoutWatch('transient')
+    // As `pnpm store path` does in the folder it runs in, to test hard links to its store.
+    const probe = path.join(checkout, '_tmp_4242_0123456789abcdef0123456789abcdef')
+    writeFileSync(probe, '')
+    rmSync(probe)
+    // A hard link made to a file elsewhere (the OS reports its link count changed) is no change of it either.
+    linkSync(path.join(checkout, 'README.md'), path.join(dir, 'transient-link'))
+    const notes: string[] = []
+    assert.equal(await watch.check(line => notes.push(line)), undefined)
+    assert.deepEqual(notes, [
+      `outside the sandbox, in the checkout (${checkout}), created and removed again, so no change: _tmp_4242_0123456789abcdef0123456789abcdef`
+    ])
+    watch.close()
+  })
+
+  it('a new folder is named as the files inside it, the first ten and a count, relative to the checkout', async () => {
+    const { checkout, watch } = checkoutWatch('new-folder')
+    mkdirSync(path.join(checkout, '.github', 'workflows'), { recursive: true })
+    writeFileSync(path.join(checkout, '.github', 'workflows', 'ktx-pwned.yml'), 'on: push\n')
+    assert.equal(await watch.check(), `the release changed files outside its sandbox, in the checkout (${checkout}): .github/workflows/ktx-pwned.yml (added)`)
+    mkdirSync(path.join(checkout, 'many'))
+    for (let i = 0; i < 12; i++) writeFileSync(path.join(checkout, 'many', `f${String(i).padStart(2, '0')}.js`), '')
+    mkdirSync(path.join(checkout, 'empty'))
+    const found = (await watch.check()) ?? ''
+    assert.match(found, new RegExp(`in the checkout \\(${checkout}\\): empty/ \\(added\\), many/f00\\.js \\(added\\), .*many/f08\\.js \\(added\\) and 3 more$`))
+    watch.close()
+  })
+
+  it('where the OS will not watch, the same net changes are found by comparing the files', async () => {
+    const root = path.join(dir, 'polled')
+    mkdirSync(path.join(root, 'src'), { recursive: true })
+    writeFileSync(path.join(root, 'src', 'a.ts'), 'a\n')
+    // A folder that cannot be watched makes the whole watch a polled one.
+    const broken = new FolderWatch('the workspace', root, [root, path.join(root, 'missing-folder')], () => true)
+    writeFileSync(path.join(root, 'src', 'a.ts'), 'changed\n')
+    mkdirSync(path.join(root, '.github', 'workflows'), { recursive: true })
+    writeFileSync(path.join(root, '.github', 'workflows', 'x.yml'), 'x\n')
+    assert.deepEqual(broken.changes(), {
+      changes: [
+        { path: path.join('.github', 'workflows', 'x.yml'), kind: 'added' },
+        { path: path.join('src', 'a.ts'), kind: 'modified' }
+      ],
+      transient: []
+    })
+    assert.deepEqual(broken.changes(), { changes: [], transient: [] })
+    broken.close()
   })
 })
 

@@ -46,6 +46,7 @@ export const CASES: TroubleshootingCase[] = [
   { id: 'check-fail', fixture: { faults: ['check-fail'] }, inputs: LEAN },
   { id: 'no-health', fixture: { faults: ['no-health'] }, inputs: { installs: 'project' } },
   { id: 'breach', fixture: { faults: ['hostile-file-commands'] }, inputs: LEAN },
+  { id: 'breach-checkout', fixture: { faults: ['hostile-workflow'] }, inputs: LEAN },
   {
     id: 'wrong-abi',
     fixture: EXAMPLE,

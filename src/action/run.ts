@@ -111,7 +111,7 @@ function cancelOnSignals(ctx: SmokeContext, core: ActionIO): void {
 /**
  * What watches the world outside the sandbox while the release runs (taken before it first runs):
  * the job's file commands, restored to what the action wrote; the checkout, the runner's copies of
- * the job's actions and the runner user's dotfiles, compared by git or by size and mtime.
+ * the job's actions and the runner user's dotfiles, watched for net changes (host/outside.ts).
  */
 function watchOutside(ctx: SmokeContext, guard: FileCommandGuard): void {
   const started = performance.now()

@@ -194,9 +194,12 @@ export interface SmokeContext {
   cancellation: Cancellation
 }
 
-/** Watches something outside the sandbox: what the release did to it since the last look, undefined when nothing. */
+/**
+ * Watches something outside the sandbox: what the release did to it since the last look, undefined
+ * when nothing. `note` hears of what was seen but is no change (a file that came and went).
+ */
 export interface Guard {
-  check(): string | undefined | Promise<string | undefined>
+  check(note?: (line: string) => void): string | undefined | Promise<string | undefined>
 }
 
 /** Settles when the run is cancelled; the action's and the CLI's signal handlers call `cancel`. */

@@ -84,12 +84,13 @@ function problemOf(error: unknown): string {
 
 /**
  * What the guards (ctx.guards) found the release did outside its sandbox since they last looked,
- * or undefined. They are asked after every phase, and once more when the run is over.
+ * or undefined. They are asked after every phase, and once more when the run is over; `note`
+ * hears what they saw that is no change.
  */
-export async function guardBreach(ctx: SmokeContext): Promise<string | undefined> {
+export async function guardBreach(ctx: SmokeContext, note: (line: string) => void = line => ctx.log.info(line)): Promise<string | undefined> {
   if (!ctx.guards?.length) return undefined
   const started = performance.now()
-  const found = await Promise.all(ctx.guards.map(guard => guard.check()))
+  const found = await Promise.all(ctx.guards.map(guard => guard.check(note)))
   ctx.facts.watchMs = Math.round((ctx.facts.watchMs ?? 0) + performance.now() - started)
   const problems = found.filter((p): p is string => Boolean(p))
   return problems.length === 0 ? undefined : problems.join('; ')
@@ -169,7 +170,7 @@ export async function runPhases(
       clearInterval(heartbeat)
     }
     // What the release did outside its sandbox outweighs whatever else the phase found.
-    const breach = await guardBreach(ctx)
+    const breach = await guardBreach(ctx, line => scope.note(line))
     if (breach) {
       message = shortenPaths(`${failureMessage(phase.name, breach)}${message ? `\n\n${message}` : ''}`, ctx.sandbox)
       status = 'failed'
