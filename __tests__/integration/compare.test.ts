@@ -31,6 +31,19 @@ function run(head: FixtureOptions, inputs: Record<string, string>, env: Record<s
 }
 
 describe('compare-to', () => {
+  it('an older release whose bundled wheel is not named for its own version: the wheel is one file, neither added nor removed', async () => {
+    // 0.11.9 shipped a wheel named for 0.12.0 (its manifest says so); the release under test has that very path.
+    const base = packFixture({ version: '0.11.9', wheelVersion: '0.12.0' })
+    const result = await run({}, { 'compare-to': base, 'fail-on-removed-files': 'true' })
+    assert.equal(result.outputs.result, 'passed', explain(result))
+    const c = JSON.parse(readFileSync(result.outputs.report, 'utf8')).comparison
+    assert.deepEqual([c.files.added, c.files.removed], [[], []])
+    assert.equal(c.wheel.before.file, 'kaelio_ktx-0.12.0-py3-none-any.whl')
+    assert.equal(result.outputs['files-added'], '0')
+    assert.equal(result.outputs['files-removed'], '0')
+    assert.doesNotMatch(result.summary, /\*\*Files (added|removed)\*\*/)
+  })
+
   it('by path: files, sizes, package.json and the wheel, exact in the outputs, the summary and the JSON report; every gate under its limit', async () => {
     const base = packFixture(BASE)
     const result = await run(HEAD, {

@@ -48,6 +48,33 @@ describe('comparing two releases', () => {
     assert.deepEqual(c.unpacked, { before: 1650, after: 3620 })
   })
 
+  it('a bundled wheel not named for its release is paired by its manifest entry, never listed on both sides', () => {
+    // What users have ships the next version's wheel name; the release under test the same path.
+    const named = (version: string, wheel: string): TarballInfo => {
+      const r = release(version, { 'package.json': 100 })
+      const bytes = r.wheels[Object.keys(r.wheels)[0]].bytes
+      return {
+        ...r,
+        files: { 'package.json': 100, [`assets/python/${wheel}`]: bytes },
+        wheels: { [wheel]: { sha256: 'w', bytes, entries: [] } },
+        assetManifest: { version, wheel: { file: wheel, sha256: 'w', bytes } }
+      }
+    }
+    const same = compareReleases(named('0.11.9', 'kaelio_ktx-0.12.0-py3-none-any.whl'), named('0.12.0', 'kaelio_ktx-0.12.0-py3-none-any.whl'))
+    assert.deepEqual([same.files.added, same.files.removed], [[], []])
+    // Named for neither release's version: still the one bundled wheel, renamed.
+    const other = compareReleases(named('0.11.9', 'kaelio_ktx-0.11.0-py3-none-any.whl'), named('0.12.0', 'kaelio_ktx-0.12.0-py3-none-any.whl'))
+    assert.deepEqual([other.files.added, other.files.removed], [[], []])
+    assert.deepEqual(other.files.count, { before: 2, after: 2 })
+    // However the names fall, no path is on both sides.
+    for (const c of [same, other, compareReleases(named('0.12.0', 'w-0.11.9.whl'), named('0.11.9', 'w-0.12.0.whl'))]) {
+      assert.deepEqual(
+        c.files.added.filter(p => c.files.removed.includes(p)),
+        []
+      )
+    }
+  })
+
   it('package.json: ranges, bin, install scripts only; the wheel entries', () => {
     assert.deepEqual(c.dependencies, [
       { field: 'dependencies.a', before: '^1.0.0', after: '^1.1.0' },

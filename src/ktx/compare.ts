@@ -73,28 +73,50 @@ function wheelOf(t: TarballInfo): { file: string; version?: string; bytes: numbe
 
 const total = (files: Record<string, number>): number => Object.values(files).reduce((sum, n) => sum + n, 0)
 
+/** The bundled wheel's path in the package: the file assets/python/manifest.json names (or the only wheel there is). */
+function wheelPath(t: TarballInfo): string | undefined {
+  const file = wheelOf(t)?.file
+  return file ? `assets/python/${file}` : undefined
+}
+
 /**
- * A release's files by a name its next release keeps: the version in a path (the wheel's
- * `kaelio_ktx-0.12.0-py3-none-any.whl`, in npm's or Python's spelling) stands for any version, so
- * that a file renamed with the version is the same file, neither removed nor added.
+ * The files of both releases, paired: a path both have is one file; of the rest, the bundled wheels
+ * (each the file its manifest names, whatever its name carries) are one file, and so are two paths
+ * that differ only by the version they carry, in npm's or Python's spelling. What is left is added
+ * or removed, so that no path is ever on both sides.
  */
-function byLasting(t: TarballInfo): Map<string, { path: string; bytes: number }> {
-  const spellings = [...new Set([t.version, pythonVersion(t.version)].filter((v): v is string => Boolean(v)))].sort((a, b) => b.length - a.length)
-  const lasting = (p: string): string => spellings.reduce((name, v) => name.split(v).join('{version}'), p)
-  return new Map(Object.entries(t.files).map(([p, bytes]) => [lasting(p), { path: p, bytes }]))
+function pairFiles(base: TarballInfo, head: TarballInfo): { kept: [string, string][]; added: string[]; removed: string[] } {
+  const kept: [string, string][] = Object.keys(head.files)
+    .filter(p => p in base.files)
+    .map(p => [p, p])
+  const rest = (t: TarballInfo): string[] => Object.keys(t.files).filter(p => !(p in (t === base ? head.files : base.files)))
+  const key = (t: TarballInfo): ((p: string) => string) => {
+    const wheel = wheelPath(t)
+    const spellings = [...new Set([t.version, pythonVersion(t.version)].filter((v): v is string => Boolean(v)))].sort((a, b) => b.length - a.length)
+    return p => (p === wheel ? '{bundled wheel}' : spellings.reduce((name, v) => name.split(v).join('{version}'), p))
+  }
+  const baseKey = key(base)
+  const before = new Map(rest(base).map(p => [baseKey(p), p]))
+  const headKey = key(head)
+  const added: string[] = []
+  for (const p of rest(head)) {
+    const was = before.get(headKey(p))
+    if (was === undefined) {
+      added.push(p)
+      continue
+    }
+    before.delete(headKey(p))
+    kept.push([was, p])
+  }
+  return { kept, added: sorted(added), removed: sorted(before.values()) }
 }
 
 /** What changed from `base` (what users have) to `head` (the release under test). */
 export function compareReleases(base: TarballInfo, head: TarballInfo): Comparison {
-  const before = byLasting(base)
-  const after = byLasting(head)
-  const kept = [...after.keys()].filter(key => before.has(key))
-  const files = {
-    added: sorted([...after].filter(([key]) => !before.has(key)).map(([, f]) => f.path)),
-    removed: sorted([...before].filter(([key]) => !after.has(key)).map(([, f]) => f.path))
-  }
+  const { kept, added, removed } = pairFiles(base, head)
+  const files = { added, removed }
   const grown = kept
-    .map(key => ({ path: after.get(key)!.path, before: before.get(key)!.bytes, after: after.get(key)!.bytes }))
+    .map(([was, is]) => ({ path: is, before: base.files[was], after: head.files[is] }))
     .filter(g => g.after > g.before)
     .sort((x, y) => y.after - y.before - (x.after - x.before) || (x.path < y.path ? -1 : 1))
     .slice(0, 10)
