@@ -4,7 +4,7 @@
 // cache mode and package manager are matrix.test.ts's.)
 import assert from 'node:assert/strict'
 import Database from 'better-sqlite3'
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { packFixture, packReport } from '../../scripts/lib/fixture.js'
@@ -63,12 +63,55 @@ describe('a published release, from the registry', () => {
     }
   })
 
+  it('registry-wait says what it did: each retry while the registry answers 404, then how long it took, even in a quiet log; nothing when served at once', async () => {
+    const dir = scratch('registry-')
+    const tarball = packFixture()
+    const registry = await startRegistry(tarball, { notFoundForMs: 5000, dir })
+    try {
+      const run = await runAction({
+        inputs: { package: '@kaelio/ktx@0.12.0', installs: 'project', daemon: 'false', 'registry-wait': '60', quiet: 'true' },
+        env: { NPM_CONFIG_USERCONFIG: registry.npmrc }
+      })
+      assert.equal(run.outputs.result, 'passed', explain(run))
+      const lines = run.main.stdout.split('\n').filter(line => line.startsWith('registry: '))
+      assert.ok(lines.length >= 3, lines.join('\n'))
+      for (const line of lines.slice(0, -1)) {
+        assert.match(line, /^registry: @kaelio\/ktx@0\.12\.0 is not served yet \(E404\); trying again in \d+ s \(\d+ s of registry-wait 60 s used\)$/)
+      }
+      assert.match(lines.at(-1)!, new RegExp(`^registry: @kaelio/ktx@0\\.12\\.0 is served now, after \\d+ s and ${lines.length} tries$`))
+      // In the report too, with the phase that waited.
+      const report = JSON.parse(readFileSync(run.outputs.report, 'utf8'))
+      assert.ok(
+        report.phases.find((p: { name: string }) => p.name === 'package').notes.some((n: string) => n.startsWith('registry: @kaelio/ktx@0.12.0 is served now'))
+      )
+    } finally {
+      await registry.close()
+    }
+    // Served at the first answer: no line about waiting.
+    const served = await startRegistry(tarball, { dir })
+    try {
+      const run = await runAction({
+        inputs: { package: '@kaelio/ktx@0.12.0', installs: 'project', daemon: 'false', 'registry-wait': '60' },
+        env: { NPM_CONFIG_USERCONFIG: served.npmrc }
+      })
+      assert.equal(run.outputs.result, 'passed', explain(run))
+      assert.doesNotMatch(run.main.stdout, /^registry: /m)
+    } finally {
+      await served.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it('a release the registry never serves within registry-wait fails package, naming the input', async () => {
     const dir = scratch('registry-')
     const registry = await startRegistry(packFixture(), { notFoundFirst: 1000, dir })
     try {
       const run = await runAction({ inputs: { package: '@kaelio/ktx@0.12.0', 'registry-wait': '2' }, env: { NPM_CONFIG_USERCONFIG: registry.npmrc } })
       assertFailed(run, 'package', /Phase package failed: the registry did not serve @kaelio\/ktx@0\.12\.0 within registry-wait \(2 s\): npm answered E404/)
+      assert.match(
+        run.main.stdout,
+        /\nregistry: @kaelio\/ktx@0\.12\.0 is still not served \(E404\) after \d+ s and \d+ tries; registry-wait \(2 s\) is used up\n/
+      )
       assert.match(run.main.stdout, /Remedy: the registry does not serve this release \(yet\): raise registry-wait \(now 2 s\)/)
     } finally {
       await registry.close()

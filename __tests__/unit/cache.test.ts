@@ -136,7 +136,17 @@ describe('restore in main, save in post', () => {
     rmSync(temp, { recursive: true, force: true })
   })
 
-  const silent: SmokeLog = { startPhase() {}, info() {}, warning() {}, commandStarted() {}, output() {}, commandFinished() {}, heartbeat() {}, endPhase() {} }
+  const silent: SmokeLog = {
+    startPhase() {},
+    info() {},
+    warning() {},
+    commandStarted() {},
+    output() {},
+    commandFinished() {},
+    heartbeat() {},
+    progress() {},
+    endPhase() {}
+  }
 
   async function restore(cache: CacheClient, inputs: Record<string, string> = {}) {
     const ctx = newContext(

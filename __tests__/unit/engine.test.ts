@@ -14,6 +14,7 @@ const quiet: SmokeLog = {
   output() {},
   commandFinished() {},
   heartbeat() {},
+  progress() {},
   endPhase() {}
 }
 

@@ -55,7 +55,13 @@ describe('ktx-smoke on a terminal', () => {
     mock.timers.tick(2500)
     assert.equal(text(), '')
     log.heartbeat('install', 150_000)
+    // What the run waits for is shown without --verbose; its narration is not.
+    log.info('cache: a local run')
+    log.progress('registry: @kaelio/ktx@0.12.0 is served now, after 7 s and 3 tries')
     log.endPhase(passed(151_000))
-    assert.equal(withoutColour(text()), '  … install: still running, 2 min 30 s\n  ✓ install          Clean install (2 min 31 s)\n')
+    assert.equal(
+      withoutColour(text()),
+      '  … install: still running, 2 min 30 s\n    registry: @kaelio/ktx@0.12.0 is served now, after 7 s and 3 tries\n  ✓ install          Clean install (2 min 31 s)\n'
+    )
   })
 })

@@ -1,6 +1,7 @@
 // A minimal npm registry on loopback for the tests: serves one scoped package from tarballs made
 // by packFixture, answering 404 for the package's document until `notFoundFirst` requests have
-// been refused, as a registry does right after `npm publish`. Every other package is left to the
+// been refused, or for `notFoundForMs` after the first request, as a registry does right after
+// `npm publish`. Every other package is left to the
 // real registry through the scope's own registry setting.
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -20,7 +21,9 @@ export interface TestRegistry {
 
 export interface RegistryOptions {
   /** Answer 404 for the package document this many times first. */
-  notFoundFirst: number
+  notFoundFirst?: number
+  /** Answer 404 for the package document for this long after it is first asked for. */
+  notFoundForMs?: number
   /** Where the npm config file goes. */
   dir: string
   /** Serve the version as deprecated, with this message (npm then warns on every install of it). */
@@ -36,6 +39,7 @@ export async function startRegistry(tarball: string, options: RegistryOptions): 
   }
   const [scope, bare] = pkg.name.split('/')
   let requests = 0
+  let firstAt = 0
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent(req.url ?? '')
     const json = (status: number, body: unknown): void => {
@@ -44,7 +48,8 @@ export async function startRegistry(tarball: string, options: RegistryOptions): 
     }
     if (url === `/${pkg.name}`) {
       requests++
-      if (requests <= options.notFoundFirst) return json(404, { error: 'Not found' })
+      firstAt ||= Date.now()
+      if (requests <= (options.notFoundFirst ?? 0) || Date.now() - firstAt < (options.notFoundForMs ?? 0)) return json(404, { error: 'Not found' })
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
       const dist = {
         tarball: `${base}/${pkg.name}/-/${bare}-${pkg.version}.tgz`,

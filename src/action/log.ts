@@ -17,6 +17,7 @@ export function actionLog(core: ActionIO, quiet = false): SmokeLog {
       startPhase() {},
       info() {},
       warning: line => core.warning(line),
+      progress: line => core.info(line),
       commandStarted() {},
       output() {},
       commandFinished() {},
@@ -35,6 +36,9 @@ export function actionLog(core: ActionIO, quiet = false): SmokeLog {
     },
     warning(line) {
       core.warning(line)
+    },
+    progress(line) {
+      core.info(line)
     },
     commandStarted(display) {
       core.info(`$ ${display}`)

@@ -50,6 +50,11 @@ export function terminalLog(out: NodeJS.WriteStream, verbose: boolean): Terminal
       write(`  ${pc.yellow('!')} ${line}\n`)
       if (tty) live()
     },
+    progress(line) {
+      if (tty) write('\r\x1b[2K')
+      write(`    ${line}\n`)
+      if (tty) live()
+    },
     commandStarted(display) {
       if (verbose) write(`    $ ${display}\n`)
     },

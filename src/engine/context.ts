@@ -133,6 +133,8 @@ export interface SmokeLog {
   info(line: string): void
   /** Something the user should act on, that does not fail the phase. */
   warning(line: string): void
+  /** What the run is waiting for and why (a registry that does not serve the release yet): shown even when quiet. */
+  progress(line: string): void
   commandStarted(display: string): void
   /** Raw command output as it arrives. */
   output(text: string): void

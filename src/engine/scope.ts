@@ -51,6 +51,12 @@ export class PhaseScope {
     this.ctx.log.warning(line)
   }
 
+  /** A note that is shown even in a quiet log: what the run waits for, and why. */
+  progress(line: string): void {
+    this.notes.push(line)
+    this.ctx.log.progress(line)
+  }
+
   /**
    * Runs a command of the code under test, recorded in the phase; checks are applied in order. Then
    * nothing it started may still run (but the project's daemon), and, for ktx, nothing of it may

@@ -29,16 +29,27 @@ export async function untilServed(
   attempt: () => Promise<CommandResult>
 ): Promise<{ result: CommandResult; notServed?: string }> {
   const started = Date.now()
-  for (let pause = 0; ; ) {
+  for (let pause = 0, tries = 1; ; tries++) {
     const result = await attempt()
     const notServed = notServedYet(result.stderr)
-    if (!notServed || !wait) return { result, notServed }
     const waited = Date.now() - started
+    if (!notServed || !wait) {
+      // Served at the first answer: nothing to say. After waiting: how long it took.
+      if (wait && tries > 1) s.progress(`registry: ${wait.spec} is served now, after ${seconds(waited)} and ${tries} tries`)
+      return { result, notServed }
+    }
     pause = nextWait(pause)
-    if (waited + pause > wait.seconds * 1000) return { result, notServed }
-    s.note(
-      `registry: ${wait.spec} is not served yet (${notServed}); trying again in ${pause / 1000} s (${Math.round(waited / 1000)} s of registry-wait ${wait.seconds} s used)`
+    if (waited + pause > wait.seconds * 1000) {
+      s.progress(
+        `registry: ${wait.spec} is still not served (${notServed}) after ${seconds(waited)} and ${tries} tries; registry-wait (${wait.seconds} s) is used up`
+      )
+      return { result, notServed }
+    }
+    s.progress(
+      `registry: ${wait.spec} is not served yet (${notServed}); trying again in ${pause / 1000} s (${seconds(waited)} of registry-wait ${wait.seconds} s used)`
     )
     await sleep(pause)
   }
 }
+
+const seconds = (ms: number): string => `${Math.round(ms / 1000)} s`
