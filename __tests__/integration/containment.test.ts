@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import { pathWithout, stepPath, scratch } from '../../scripts/lib/runner.js'
+import { pathWithout, stepPath, scratch, type ActionRun } from '../../scripts/lib/runner.js'
 import { isProcessGone } from '../../src/host/command.js'
 import { assertCleanedUp, assertFailed, assertOwnFileCommands, assertPassed, housekeeping, killMainWhen, runnerHome, smoke, withHome } from './helpers.js'
 
@@ -200,6 +200,50 @@ describe('processes that try to outlive the run', () => {
     assert.match(run.post!.stdout, new RegExp(`stopped daemon pid ${daemonPid}`))
     assert.ok(isProcessGone(daemonPid))
     assertCleanedUp(run)
+  })
+})
+
+describe('two smoke runs of one user on one host, side by side', () => {
+  /** A run whose release leaves a setsid helper (its pid in a dump dir of its own), or a correct release. */
+  async function sideBySide(hostile: boolean): Promise<{ run: ActionRun; escapees: number[] }> {
+    const dumps = scratch('escapees-')
+    const run = await smoke(
+      hostile ? { faults: ['escape-setsid'] } : {},
+      { 'env-passthrough': 'KTX_FIXTURE_DUMP_DIR' },
+      { env: { KTX_FIXTURE_DUMP_DIR: dumps } }
+    )
+    const escapees = existsSync(dumps)
+      ? readdirSync(dumps)
+          .filter(f => f.startsWith('escapee-'))
+          .map(f => Number(f.slice('escapee-'.length)))
+      : []
+    return { run, escapees }
+  }
+
+  /** The run failed at version for exactly its own helper, named by its pid, and stopped it. */
+  function assertOwnEscapee({ run, escapees }: { run: ActionRun; escapees: number[] }): void {
+    assert.equal(escapees.length, 1, 'its release left one helper')
+    assertFailed(
+      run,
+      'version',
+      new RegExp(`Phase version failed: it left 1 process\\(es\\) running after it exited: pid ${escapees[0]} \\(sleep 600\\)\\. They were killed\\.`)
+    )
+    assert.ok(isProcessGone(escapees[0]))
+    assert.match(run.state.tag ?? '', /^\d+:\d+$/, 'the run tagged its processes')
+  }
+
+  it('each run reports and stops only the helper its own release left', async () => {
+    const [a, b] = await Promise.all([sideBySide(true), sideBySide(true)])
+    assert.notEqual(a.escapees[0], b.escapees[0])
+    assertOwnEscapee(a)
+    assertOwnEscapee(b)
+    for (const { run } of [a, b]) assert.doesNotMatch(run.post?.stdout ?? '', /killed \d+ leftover process/)
+  })
+
+  it("a correct release beside one that leaves a helper passes: the other run's helper is not taken for its own", async () => {
+    const [hostile, correct] = await Promise.all([sideBySide(true), sideBySide(false)])
+    assertOwnEscapee(hostile)
+    assertPassed(correct.run, 'admin')
   })
 })
 

@@ -4,6 +4,7 @@ import net from 'node:net'
 import { describe, it } from 'node:test'
 import { decodeProcAddress, listenAddresses, outsideAddresses, reachableOutside } from '../../src/ktx/daemon.js'
 import { RUN_MARKER } from '../../src/host/env.js'
+import { carriesTag, parseLimits, tagFrom, tagText } from '../../src/host/run-tag.js'
 import { bootTicksNow, descendants, listProcesses, markerIn, parseCimListing, parseProcStat, parsePsListing, processesOfRun } from '../../src/host/processes.js'
 
 describe('process listings', () => {
@@ -91,6 +92,59 @@ describe('process listings', () => {
     } finally {
       process.kill(pid, 'SIGKILL')
     }
+  })
+
+  it("a run's tag tells its escapee from another run's, alike in all else; lowering its limits does not take one out of its run", async () => {
+    if (process.platform !== 'linux' || spawnSync('prlimit', ['--version']).status !== 0) return
+    const since = bootTicksNow()!
+    // Two runs' tags, and an orphan with each, as the runs' processes inherit them.
+    const ours = { locks: String(2 ** 40 + 1000), rss: String(2 ** 41 - 1 - 1000) }
+    const theirs = { locks: String(2 ** 40 + 5000), rss: String(2 ** 41 - 1 - 5000) }
+    const orphan = (tag: { locks: string; rss: string }, extra: string[] = []): number => {
+      const code = `const c = require('child_process').spawn('prlimit', ['--locks=${tag.locks}:${tag.locks}', '--rss=${tag.rss}:${tag.rss}', ${extra.map(e => `'${e}'`).join(', ')}${extra.length ? ', ' : ''}'sleep', '30'], { detached: true, stdio: 'ignore', env: {} }); console.log(c.pid); c.unref()`
+      return Number(spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' }).stdout.trim())
+    }
+    const mine = orphan(ours)
+    const other = orphan(theirs)
+    // One of ours that lowered both its limits further: still ours, it cannot get out of the run.
+    const lowering = orphan({ locks: String(BigInt(ours.locks) - 1n), rss: String(BigInt(ours.rss) - 1n) })
+    try {
+      await new Promise(resolve => setTimeout(resolve, 200))
+      assert.ok(carriesTag(mine, ours) && !carriesTag(other, ours), "each carries its own run's tag")
+      assert.ok(carriesTag(lowering, ours) && !carriesTag(lowering, theirs), 'lowering its limits does not take a process out of its run')
+      assert.ok(carriesTag(other, theirs) && !carriesTag(mine, theirs))
+      const listing = (await listProcesses())!
+      const found = processesOfRun(listing, { runId: 'unit-tag', forms: [], since, tag: ours }).map(p => p.pid)
+      assert.ok(found.includes(mine), "its own escapee is the run's")
+      assert.ok(!found.includes(other), "the other run's is not")
+      // Without a tag both are taken: what the tag is for.
+      const untagged = processesOfRun(listing, { runId: 'unit-tag', forms: [], since }).map(p => p.pid)
+      assert.ok(untagged.includes(mine) && untagged.includes(other))
+    } finally {
+      for (const pid of [mine, other, lowering]) process.kill(pid, 'SIGKILL')
+    }
+    assert.equal(
+      parseLimits(`Max file locks            ${ours.locks}        ${ours.locks}        locks\nMax resident set          ${ours.rss}     ${ours.rss}   bytes\n`)
+        ?.locks,
+      BigInt(ours.locks)
+    )
+    assert.equal(
+      parseLimits(
+        'Max file locks            unlimited            unlimited            locks\nMax resident set          unlimited            unlimited            bytes\n'
+      )?.rss,
+      2n ** 64n - 1n
+    )
+    assert.deepEqual(tagFrom(tagText(ours)), ours)
+    assert.equal(tagFrom('x:1'), undefined)
+  })
+
+  it('tags a process with limits of its own that its children inherit', () => {
+    if (process.platform !== 'linux' || spawnSync('prlimit', ['--version']).status !== 0) return
+    const code = `import('${new URL('../../src/host/run-tag.ts', import.meta.url).href}').then(m => { const t = m.tagThisProcess(); const c = require('child_process').spawnSync('sh', ['-c', 'cat /proc/$$/limits'], { encoding: 'utf8' }); console.log(JSON.stringify({ t, child: m.parseLimits(c.stdout) && String(m.parseLimits(c.stdout).locks) })) })`
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], { encoding: 'utf8' })
+    const { t, child } = JSON.parse(r.stdout.trim()) as { t: { locks: string; rss: string }; child: string }
+    assert.equal(BigInt(t.locks) + BigInt(t.rss), 2n ** 41n + 2n ** 40n - 1n)
+    assert.equal(child, t.locks, "the child inherits the run's limits")
   })
 
   it('lists live processes with their markers from /proc, without ps', async () => {

@@ -29,6 +29,7 @@ export interface Handoff {
   facts: Facts
   sandbox?: Sandbox
   since?: number
+  tag?: SmokeContext['tag']
   release?: ReleaseRef
   host?: SmokeContext['host']
   uvBinary?: string

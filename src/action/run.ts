@@ -172,7 +172,7 @@ export async function run(options: { reexec?: boolean; io?: ActionIO } = {}): Pr
 
 /** What the second image needs to go on where the first stopped. */
 function handoffOf(ctx: SmokeContext, continued: Continued, state: StateStore, guard: FileCommandGuard): Handoff {
-  const { inputs, runId, workspace, facts, sandbox, since, release, host, uvBinary, cacheDirs, userCaches, pathDir } = ctx
+  const { inputs, runId, workspace, facts, sandbox, since, tag, release, host, uvBinary, cacheDirs, userCaches, pathDir } = ctx
   return {
     inputs,
     runId,
@@ -181,6 +181,7 @@ function handoffOf(ctx: SmokeContext, continued: Continued, state: StateStore, g
     facts,
     sandbox,
     since,
+    tag,
     release,
     host,
     uvBinary,
@@ -202,8 +203,8 @@ export async function resume(file: string, core: ActionIO): Promise<number> {
   const files = stepFiles(guard, core)
   const state = stateStore(files, handoff.state)
   const base = newContext(handoff.inputs, actionLog(core, handoff.inputs.quiet), state.save, handoff.workspace, { event: {} })
-  const { facts, sandbox, since, release, host, uvBinary, cacheDirs, userCaches, pathDir } = handoff
-  const ctx: SmokeContext = { ...base, runId: handoff.runId, facts, sandbox, since, release, host, uvBinary, cacheDirs, userCaches, pathDir }
+  const { facts, sandbox, since, tag, release, host, uvBinary, cacheDirs, userCaches, pathDir } = handoff
+  const ctx: SmokeContext = { ...base, runId: handoff.runId, facts, sandbox, since, tag, release, host, uvBinary, cacheDirs, userCaches, pathDir }
   if (sandbox) ctx.homeWatch = new HomeWatch(sandbox.home)
   cancelOnSignals(ctx, core)
   watchOutside(ctx, guard)

@@ -2,6 +2,7 @@
 // and the result the reporters read.
 import { randomUUID } from 'node:crypto'
 import type { HomeWatch } from '../host/home.js'
+import type { RunTag } from '../host/run-tag.js'
 import type { Sandbox } from '../host/sandbox.js'
 import type { CommandResult } from '../host/command.js'
 import type { Generation } from '../ktx/generations.js'
@@ -167,6 +168,8 @@ export interface SmokeContext {
   guards?: Guard[]
   /** Linux: the boot tick when the run began; processes new since then may be the run's escapees. */
   since?: number
+  /** Linux: the limits every process of the run inherits and no other run's has (host/run-tag.ts). */
+  tag?: RunTag
   /** The cache service and the event that triggered the run. */
   services: Services
   /** Download caches the action owns (restored from the cache service, a local run's, or a publishing run's empty ones). */

@@ -165,7 +165,7 @@ const CANNOT_LIST = 'processes cannot be listed on this host: whether a command 
 
 /** How the run's processes are found: its marker, its sandbox, and (Linux) when it began. */
 export function runOf(ctx: SmokeContext): RunProcesses {
-  return { runId: ctx.runId, root: ctx.sandbox!.root, since: ctx.since }
+  return { runId: ctx.runId, root: ctx.sandbox!.root, since: ctx.since, tag: ctx.tag }
 }
 
 /** The pids that may outlive a command: the project's daemon (as its state file and the start phases name it). */

@@ -7,6 +7,8 @@ export const STATE = {
   secondDaemonPid: 'daemon-pid-2',
   /** Linux: the boot tick when the run began (escapees that dropped the marker are found by it). */
   since: 'since',
+  /** Linux: the limits every process of the run inherits (host/run-tag.ts), as `<locks>:<rss>`. */
+  tag: 'tag',
   /** Set by main when the post step should save the download caches: JSON { key, paths }. */
   cacheSave: 'cache-save'
 } as const

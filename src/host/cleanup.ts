@@ -1,5 +1,6 @@
 import { describeProcess, killProcesses, pidOf, recordedDaemonPid, runProcesses, stopDaemon } from './containment.js'
 import { STATE } from '../engine/state.js'
+import { tagFrom } from './run-tag.js'
 import { removeSandbox, sandboxAt } from './sandbox.js'
 
 /**
@@ -16,7 +17,7 @@ export async function stopWhatTheRunStarted(root: string, runId: string, state: 
       (pid): pid is number => pid !== undefined
     )
   )
-  const run = { runId, root, since }
+  const run = { runId, root, since, tag: tagFrom(state(STATE.tag)) }
   const before = await runProcesses(run)
   const ours = before && new Set(before.map(p => p.pid))
   await Promise.all(

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { isProcessGone, killTree, startedPids, waitFor } from './command.js'
 import { descendants, listProcesses, processesOfRun, type ProcessInfo, type RunIdentity } from './processes.js'
+import type { RunTag } from './run-tag.js'
 import { rootForms } from './sandbox.js'
 
 /**
@@ -15,10 +16,12 @@ export interface RunProcesses {
   root: string
   /** Linux: the boot tick when the run began, to find escapees that dropped the marker (processes.ts). */
   since?: number
+  /** Linux: the limits every process of the run inherits, which another run's do not (run-tag.ts). */
+  tag?: RunTag
 }
 
 function identity(run: RunProcesses): RunIdentity {
-  return { runId: run.runId, forms: rootForms(run.root), roots: process.platform === 'win32' ? startedPids : [], since: run.since }
+  return { runId: run.runId, forms: rootForms(run.root), roots: process.platform === 'win32' ? startedPids : [], since: run.since, tag: run.tag }
 }
 
 /** The daemon pid ktx recorded in the fixture project's state file, if any (contract §6). */

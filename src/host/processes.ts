@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { promisify } from 'node:util'
 import { RUN_MARKER } from './env.js'
+import { carriesTag, type RunTag } from './run-tag.js'
 
 /** One running process: its parent, its full command line, and whether it carries a run's marker. */
 export interface ProcessInfo {
@@ -165,11 +166,17 @@ export interface RunIdentity {
    * predates the run, is the run's too: an escapee that dropped the marker and left the sandbox.
    */
   since?: number
+  /**
+   * Linux: the limits the run's processes inherit (host/run-tag.ts). Where the run has one, an
+   * escapee must carry it: another run's escapee, alike in all else, does not.
+   */
+  tag?: RunTag
 }
 
 /**
  * Whether `p` is an escapee of the run (see RunIdentity.since): new, same user and cgroup, no other
- * run's marker, and no ancestor that predates the run, up to init or to a process of the run.
+ * run's marker, no ancestor that predates the run (up to init or to a process of the run), and the
+ * run's tag where it has one.
  */
 function escaped(
   p: ProcessInfo,
@@ -188,7 +195,8 @@ function escaped(
     if (parent.startTicks === undefined || parent.startTicks < since) return false
   }
   const cgroup = cgroupOf(p.pid)
-  return cgroup !== undefined && cgroup === self.cgroup
+  if (cgroup === undefined || cgroup !== self.cgroup) return false
+  return run.tag === undefined || carriesTag(p.pid, run.tag)
 }
 
 /**

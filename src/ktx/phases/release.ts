@@ -12,6 +12,7 @@ import { STATE } from '../../engine/state.js'
 import { passedThrough } from '../../host/env.js'
 import { HomeWatch } from '../../host/home.js'
 import { bootTicksNow } from '../../host/processes.js'
+import { tagText, tagThisProcess } from '../../host/run-tag.js'
 import { createSandbox, type Sandbox } from '../../host/sandbox.js'
 import { checkNode, findPackageManager, installGlobal, installProject } from '../install.js'
 import { inspectTarball, resolveTarball, wheelProblem } from '../tarball.js'
@@ -24,9 +25,17 @@ export function sandboxOf(ctx: SmokeContext, s: PhaseScope): Sandbox {
   const sandbox = createSandbox(ctx.runId)
   ctx.sandbox = sandbox
   ctx.saveState(STATE.sandbox, sandbox.root)
-  // From now on a new process of this user may be the run's, whatever it dropped (host/processes.ts).
+  // From now on a new process of this user may be the run's, whatever it dropped (host/processes.ts);
+  // it is when it carries the run's tag, which another run's processes do not (host/run-tag.ts).
   ctx.since = bootTicksNow()
   if (ctx.since !== undefined) ctx.saveState(STATE.since, String(ctx.since))
+  ctx.tag = tagThisProcess()
+  if (ctx.tag) ctx.saveState(STATE.tag, tagText(ctx.tag))
+  else if (ctx.since !== undefined) {
+    s.note(
+      "processes cannot be tagged here (no util-linux prlimit): another smoke run of this user on this host, started meanwhile, could be taken for this run's"
+    )
+  }
   s.note(`sandbox: ${sandbox.root}`)
   ctx.facts.runtimeRoot = sandbox.runtimeRoot
   ctx.homeWatch = new HomeWatch(sandbox.home)
