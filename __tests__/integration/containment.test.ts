@@ -5,9 +5,9 @@ import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import { pathWithout, stepPath, scratch, type ActionRun } from '../../scripts/lib/runner.js'
+import { pathWithout, stepPath, scratch, withHome, type ActionRun } from '../../scripts/lib/runner.js'
 import { isProcessGone } from '../../src/host/command.js'
-import { assertCleanedUp, assertFailed, assertOwnFileCommands, assertPassed, housekeeping, killMainWhen, runnerHome, smoke, withHome } from './helpers.js'
+import { assertCleanedUp, assertFailed, assertOwnFileCommands, assertPassed, housekeeping, killMainWhen, runnerHome, smoke } from './helpers.js'
 
 housekeeping()
 

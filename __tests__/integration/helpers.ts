@@ -2,7 +2,6 @@
 // judge what they left behind.
 import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { after, afterEach } from 'node:test'
 import { packFixture, type FixtureOptions } from '../../scripts/lib/fixture.js'
@@ -178,12 +177,6 @@ export function runnerHome(): string {
   mkdirSync(path.join(home, '.config', 'gh'), { recursive: true })
   writeFileSync(path.join(home, '.config', 'gh', 'hosts.yml'), 'github.com: {}\n')
   return home
-}
-
-/** The step's environment with that HOME, the user's npm config carried as a runner's setup-node would. */
-export function withHome(home: string): Record<string, string> {
-  const npmrc = path.join(os.homedir(), '.npmrc')
-  return { HOME: home, ...(existsSync(npmrc) ? { NPM_CONFIG_USERCONFIG: npmrc } : {}) }
 }
 
 /** What a job's next steps get from the smoke's file commands: the action's own lines only. */

@@ -11,7 +11,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { CORE_PHASES, modePhases } from '../../src/engine/context.js'
-import { assertOwnFileCommands, assertPassedWith, explain, housekeeping, runnerHome, smoke, withHome } from './helpers.js'
+import { assertOwnFileCommands, assertPassedWith, explain, housekeeping, runnerHome, smoke } from './helpers.js'
+import { withHome } from '../../scripts/lib/runner.js'
 
 housekeeping()
 

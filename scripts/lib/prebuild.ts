@@ -103,7 +103,9 @@ export function wrongAbiInstall(range: string): Partial<RunOptions> {
   return {
     pathNode: 22,
     env: { npm_config_target: target },
-    beforeMain: temp => seedNpmCache(path.join(temp, 'ktx-smoke-cache', 'npm'), prebuild)
+    // The run installs from the runner user's npm cache (no cache service here): a HOME of its own, seeded.
+    home: true,
+    beforeMain: (_temp, layout) => seedNpmCache(path.join(layout.home, '.npm'), prebuild)
   }
 }
 

@@ -1,5 +1,6 @@
 import { spawn, execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { CACHE, DIST_MAIN, DIST_POST, REPO } from './paths.js'
 import { nodeBinary } from './node.js'
@@ -46,8 +47,10 @@ export interface RunOptions {
   files?: Partial<Record<'GITHUB_OUTPUT' | 'GITHUB_STATE' | 'GITHUB_STEP_SUMMARY', string>>
   /** Run only the post step, with the state this returns (given RUNNER_TEMP), as if main had saved it. */
   postOnly?: (runnerTemp: string) => Record<string, string>
-  /** Called with RUNNER_TEMP before the main step starts (e.g. to pre-seed caches). */
-  beforeMain?: (runnerTemp: string) => void
+  /** Called with RUNNER_TEMP (and the job's folders) before the main step starts (e.g. to pre-seed caches). */
+  beforeMain?: (runnerTemp: string, layout: RunnerLayout) => void
+  /** A runner HOME of the job's own, `<work>/home` (the user's npm config carried), instead of this process's. */
+  home?: boolean
   /** Skip the post step (to inspect what main left). */
   skipPost?: boolean
   /** Parent of RUNNER_TEMP (default .test-cache/runs). */
@@ -205,6 +208,14 @@ export interface RunnerLayout {
   otherAction: string
   /** The step's file commands, in `<work>/_temp/_runner_file_commands/`, by variable. */
   files: Record<'GITHUB_ENV' | 'GITHUB_PATH' | 'GITHUB_OUTPUT' | 'GITHUB_STATE' | 'GITHUB_STEP_SUMMARY', string>
+  /** `<work>/home`, the runner user's HOME of a run with `home: true`. */
+  home: string
+}
+
+/** A step's environment with `home` as HOME, the user's npm config carried as a runner's setup-node would. */
+export function withHome(home: string): Record<string, string> {
+  const npmrc = path.join(os.homedir(), '.npmrc')
+  return { HOME: home, ...(existsSync(npmrc) ? { NPM_CONFIG_USERCONFIG: npmrc } : {}) }
 }
 
 /**
@@ -217,6 +228,7 @@ export function runnerLayout(work: string, kind: 'checkout' | 'plain' = 'checkou
   const runnerTemp = path.join(work, '_temp')
   const commands = path.join(runnerTemp, '_runner_file_commands')
   const workspace = path.join(work, 'repo', 'repo')
+  const home = path.join(work, 'home')
   const otherAction = path.join(work, '_actions', 'actions', 'upload-artifact', 'v4')
   for (const dir of [commands, workspace, path.join(otherAction, 'dist')]) mkdirSync(dir, { recursive: true })
   const id = path.basename(work).replace(/^job-/, '')
@@ -228,13 +240,13 @@ export function runnerLayout(work: string, kind: 'checkout' | 'plain' = 'checkou
   writeFileSync(path.join(workspace, 'README.md'), '# the repository under test\n')
   writeFileSync(path.join(workspace, 'package.json'), `${JSON.stringify({ name: 'ktx-monorepo', private: true }, null, 2)}\n`)
   writeFileSync(path.join(workspace, 'pnpm-workspace.yaml'), "packages:\n  - 'packages/*'\n")
-  if (kind === 'plain') return { work, runnerTemp, workspace, otherAction, files }
+  if (kind === 'plain') return { work, runnerTemp, workspace, otherAction, files, home }
   const git = (...args: string[]) =>
     execFileSync('git', ['-c', 'user.name=ci', '-c', 'user.email=ci@example.com', ...args], { cwd: workspace, stdio: 'ignore' })
   git('init', '-q')
   git('add', '.')
   git('commit', '-q', '-m', 'checkout')
-  return { work, runnerTemp, workspace, otherAction, files }
+  return { work, runnerTemp, workspace, otherAction, files, home }
 }
 
 /** Runs dist/main then dist/post as the runner does: INPUT_*, the file commands, RUNNER_TEMP, a checkout as GITHUB_WORKSPACE. */
@@ -251,8 +263,10 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     GITHUB_WORKSPACE: workspace,
     GITHUB_ACTIONS: 'true',
     CI: 'true',
+    ...(options.home ? withHome(layout.home) : {}),
     ...options.env
   }
+  if (options.home) mkdirSync(layout.home)
   for (const [name, file] of Object.entries(files)) {
     const given = options.files?.[name as keyof typeof options.files]
     env[name] = given ?? file
@@ -260,7 +274,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   for (const [name, value] of Object.entries(options.inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
 
   const node = options.actionNodePath ?? nodeBinary(options.actionNode ?? 24)
-  options.beforeMain?.(runnerTemp)
+  options.beforeMain?.(runnerTemp, layout)
   const main = options.postOnly
     ? { code: null, exitedAt: 0, durationMs: 0, stdout: '', stderr: '' }
     : await step(node, DIST_MAIN, env, workspace, options, true)

@@ -94,10 +94,12 @@ export async function runCase(c: TroubleshootingCase): Promise<ActionRun> {
     : {}
   return runAction({
     inputs: { tarball, ...c.inputs },
+    // A runner HOME of the run's own: what a run shows does not depend on this machine's user.
+    home: true,
     ...prepared,
     ...cancel,
-    beforeMain: runnerTemp => {
-      prepared.beforeMain?.(runnerTemp)
+    beforeMain: (runnerTemp, layout) => {
+      prepared.beforeMain?.(runnerTemp, layout)
       const workspace = path.join(path.dirname(runnerTemp), 'repo', 'repo')
       mkdirSync(path.join(workspace, 'dist'), { recursive: true })
       if (!c.tarball) copyFileSync(packed, path.join(workspace, tarball))
@@ -127,6 +129,8 @@ export function shownFailure(run: ActionRun): string {
   return text
     .split(path.join(work, 'repo', 'repo'))
     .join('$WORKSPACE')
+    .split(run.layout.home)
+    .join('~')
     .split(run.runnerTemp)
     .join('$RUNNER_TEMP')
     .split(work)
