@@ -1,4 +1,4 @@
-// `npm run build`: dist/main and dist/post, one ncc bundle per runs step of action.yml (ESM,
+// `npm run build`: dist/main, dist/post and dist/summarize, one ncc bundle per runs step of action.yml and summarize/action.yml (ESM,
 // minified, licenses beside), built side by side into empty folders (ncc names chunks by content,
 // so a rebuild in place would leave the old ones), then terser over the chunks ncc leaves unminified.
 // `npm run build -- --check` builds into a temporary folder and fails on any difference from the
@@ -10,7 +10,7 @@ import path from 'node:path'
 import { minify } from 'terser'
 import { REPO } from './lib/paths.js'
 
-const ENTRIES = { main: 'src/main.ts', post: 'src/post.ts' }
+const ENTRIES = { main: 'src/main.ts', post: 'src/post.ts', summarize: 'src/summarize.ts' }
 
 function ncc(entry: string, out: string): Promise<void> {
   const bin = path.join(REPO, 'node_modules', '.bin', 'ncc')

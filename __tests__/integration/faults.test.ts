@@ -261,8 +261,8 @@ describe('GITHUB_* files that cannot be written', () => {
 })
 
 describe('the bundle', () => {
-  it('dist/ holds what action.yml runs, main and post, and no native binary', () => {
-    assert.deepEqual(readdirSync(path.join(REPO, 'dist')).sort(), ['main', 'post'])
+  it('dist/ holds what the two action.yml files run, main, post and summarize, and no native binary', () => {
+    assert.deepEqual(readdirSync(path.join(REPO, 'dist')).sort(), ['main', 'post', 'summarize'])
     const files = readdirSync(path.join(REPO, 'dist'), { recursive: true, encoding: 'utf8' })
     assert.deepEqual(
       files.filter(f => f.endsWith('.node')),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { formatBytes, parseSizeLimit } from '../../src/engine/format.js'
-import { compareReleases, comparisonTables, gateFailures, textTables } from '../../src/ktx/compare.js'
+import { formatBytes, parseSizeLimit, textTables } from '../../src/engine/format.js'
+import { compareReleases, comparisonTables, gateFailures } from '../../src/ktx/compare.js'
 import { compareTarget } from '../../src/ktx/phases/compare.js'
 import type { TarballInfo } from '../../src/ktx/tarball.js'
 

@@ -45,7 +45,8 @@ describe('parseInputs', () => {
       failOnVersionNotGreater: true,
       startupBudgetMs: undefined,
       compareStartup: false,
-      maxStartupRegression: 25
+      maxStartupRegression: 25,
+      cell: ''
     })
   })
 

@@ -2,7 +2,7 @@ import { spawn, execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { CACHE, DIST_MAIN, DIST_POST, REPO } from './paths.js'
+import { CACHE, DIST_MAIN, DIST_POST, DIST_SUMMARIZE, REPO } from './paths.js'
 import { nodeBinary } from './node.js'
 
 export interface StepRun {
@@ -307,4 +307,35 @@ function readOr(file: string): string {
   } catch {
     return ''
   }
+}
+
+/** A run of summarize/action.yml's step: its process, outputs and job summary. */
+export interface SummarizeRun {
+  step: StepRun
+  outputs: Record<string, string>
+  summary: string
+  layout: RunnerLayout
+}
+
+/**
+ * Runs dist/summarize as the runner does, in a job of its own (INPUT_*, the file commands,
+ * RUNNER_TEMP, the workspace as its folder); `download` puts the reports into the workspace, as
+ * actions/download-artifact would.
+ */
+export async function runSummarize(inputs: Record<string, string>, download: (workspace: string) => void): Promise<SummarizeRun> {
+  mkdirSync(RUNS, { recursive: true })
+  const layout = runnerLayout(mkdtempSync(path.join(RUNS, 'job-')), 'plain')
+  download(layout.workspace)
+  const env: NodeJS.ProcessEnv = {
+    ...baseEnv(),
+    PATH: stepPath(24, false),
+    RUNNER_TEMP: layout.runnerTemp,
+    GITHUB_WORKSPACE: layout.workspace,
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    ...layout.files
+  }
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  const run = await step(nodeBinary(24), DIST_SUMMARIZE, env, layout.workspace, { inputs }, false)
+  return { step: run, outputs: parseFileCommands(readOr(layout.files.GITHUB_OUTPUT)), summary: readOr(layout.files.GITHUB_STEP_SUMMARY), layout }
 }

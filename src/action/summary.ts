@@ -1,23 +1,17 @@
 import { LIMITS } from '../engine/limits.js'
 import { type SmokeResult, STATUS_MARK } from '../engine/context.js'
-import { formatDuration } from '../engine/format.js'
-import { comparisonTables, type Table } from '../ktx/compare.js'
+import { escapeHtml, formatDuration, markdownCell as cell, markdownTable } from '../engine/format.js'
+import { comparisonTables } from '../ktx/compare.js'
+import { reasonOf } from '../engine/report.js'
 
 /** The runner accepts at most 1 MiB per step summary; stay well below. */
 export const SUMMARY_LIMIT = LIMITS.summary
 const FAILURE_OUTPUT_LIMIT = LIMITS.failureInSummary
 
-/** The CLI's own reason, when the failure message leads with it (it does not start with "Phase "). */
-export function reasonOf(result: SmokeResult): string | undefined {
-  const first = result.failure?.split('\n')[0]
-  if (!first || first.startsWith('Phase ')) return undefined
-  return first.length > 600 ? `${first.slice(0, 600)}…` : first
-}
-
 /** The headline leads with the CLI's own reason, and says whose fault a red run is. */
 export function verdictLine(result: SmokeResult): string {
   const phase = `\`${result.failedPhase}\``
-  const reason = reasonOf(result)
+  const reason = reasonOf(result.failure)
   switch (result.result) {
     case 'passed':
       return '✅ passed'
@@ -32,25 +26,11 @@ export function verdictLine(result: SmokeResult): string {
   }
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-}
-
-function cell(text: string): string {
-  return escapeHtml(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
-}
-
 function cacheWords(result: SmokeResult): string {
   const c = result.facts.cache
   if (!c) return 'not reached'
   if (!c.used) return `not used (${cell(c.reason ?? '')})`
   return c.hit ? 'hit' : c.restoredKey ? 'partial hit' : 'miss'
-}
-
-/** A table in Markdown: its title in bold, then the table. */
-function markdownTable(table: Table): string[] {
-  const row = (cells: string[]): string => `| ${cells.map(c => (c === '' ? ' ' : cell(c))).join(' | ')} |`
-  return [`**${cell(table.title)}**`, '', row(table.header), `|${table.header.map(() => '---').join('|')}|`, ...table.rows.map(row)]
 }
 
 /** The job summary as Markdown: verdict, phase table, runtime status, and the failing phase's output. */

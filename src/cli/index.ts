@@ -1,5 +1,6 @@
 // `ktx-smoke`: the action's engine as a command, for a release engineer before pushing.
 //   ktx-smoke ./kaelio-ktx-0.12.0.tgz [--package-manager pnpm] [--keep-sandbox] [--json]
+//   ktx-smoke summarize reports/ [--expected-cells 6]   (cli/summarize.ts)
 import { Command, Option } from 'commander'
 import { createRequire } from 'node:module'
 import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
@@ -10,10 +11,10 @@ import { parseInputs, parsePassthrough } from '../engine/parse-inputs.js'
 import { phasesFor } from '../ktx/phases/index.js'
 import { ktxAdvice } from '../ktx/remedies.js'
 import { killActiveCommands } from '../host/command.js'
-import { formatDuration } from '../engine/format.js'
+import { formatDuration, textTables } from '../engine/format.js'
 import { SetupError } from '../engine/checks.js'
 import { inspectTarball, resolveTarball } from '../ktx/tarball.js'
-import { comparisonTables, textTables } from '../ktx/compare.js'
+import { comparisonTables } from '../ktx/compare.js'
 import { terminalLog } from './terminal.js'
 import { junitXml } from '../engine/junit.js'
 import { writeReport } from '../engine/report.js'
@@ -22,6 +23,7 @@ import { failAfterRun, guardBreach, runPhases } from '../engine/runner.js'
 import { outsideWatch, ownedByTheRun } from '../host/outside.js'
 import { canReexec, ENGINE_VARIABLES, engineEnv } from '../host/env.js'
 import os from 'node:os'
+import { addSummarize } from './summarize.js'
 
 /** This package's own version: build/cli/package.json beside the bundle, or the repo's (src/cli/ run from source). */
 function ownVersion(): string {
@@ -76,6 +78,7 @@ const program = new Command('ktx-smoke')
   .option('--startup-budget-ms <ms>', 'fail when the median `ktx --version` takes longer')
   .option('--compare-startup', 'with --compare-to: install it too and time its `ktx --version`')
   .option('--max-startup-regression <percent>', 'with --compare-startup: fail when `ktx --version` is this much slower', DEFAULTS['max-startup-regression'])
+  .option('--cell <name>', "this run's column in `ktx-smoke summarize` (default: platform, Node and package manager, e.g. linux-x64 node22 pnpm)")
   .action(smoke)
 
 interface Options {
@@ -109,6 +112,7 @@ interface Options {
   startupBudgetMs?: string
   compareStartup?: boolean
   maxStartupRegression: string
+  cell?: string
 }
 
 /** The engine's messages name the action's inputs; here they are the <tarball> argument and options. */
@@ -177,7 +181,8 @@ async function smoke(tarball: string | undefined, options: Options): Promise<voi
     'fail-on-version-not-greater': String(options.failOnVersionNotGreater),
     'startup-budget-ms': options.startupBudgetMs ?? '',
     'compare-startup': String(Boolean(options.compareStartup)),
-    'max-startup-regression': options.maxStartupRegression
+    'max-startup-regression': options.maxStartupRegression,
+    cell: options.cell ?? ''
   }
   let inputs: Inputs
   try {
@@ -292,5 +297,8 @@ program.exitOverride(error => {
   if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') process.exit(0)
   process.exit(2)
 })
+// `ktx-smoke summarize …` (added after exitOverride, which it inherits): the word first, the smoke's own options after the tarball, as before.
+program.enablePositionalOptions()
+addSummarize(program)
 await program.parseAsync()
 process.exit(process.exitCode ?? 0)

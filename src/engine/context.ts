@@ -98,6 +98,8 @@ export interface Facts {
   /** Median `ktx --version` of the release, and of compare-to with compare-startup, in ms. */
   startupMs?: number
   baselineStartupMs?: number
+  /** The Node on PATH that ktx runs on, and the package manager's version, as the package phase found them. */
+  runner?: { nodeVersion?: string; managerVersion?: string }
   /** Time spent watching outside the sandbox (file commands, checkout, actions, HOME): setting up and looking, in ms. */
   watchMs?: number
 }

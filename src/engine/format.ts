@@ -26,3 +26,38 @@ export function formatBytes(bytes: number): string {
   if (abs < 1000 ** 2) return `${(bytes / 1000).toFixed(1)} kB`
   return `${(bytes / 1000 ** 2).toFixed(2)} MB`
 }
+
+/** A table for the job summary (Markdown) and for ktx-smoke (aligned text). */
+export interface Table {
+  title: string
+  header: string[]
+  rows: string[][]
+}
+
+/** Tables as plain text with aligned columns (ktx-smoke on a terminal or in a log). */
+export function textTables(tables: Table[]): string {
+  return tables
+    .map(t => {
+      const all = [t.header, ...t.rows]
+      const widths = t.header.map((_, i) => Math.max(...all.map(row => (row[i] ?? '').length)))
+      const line = (row: string[]): string => `  ${row.map((cell, i) => (cell ?? '').padEnd(widths[i])).join('  ')}`.trimEnd()
+      return [t.title, line(t.header), ...t.rows.map(line)].join('\n')
+    })
+    .join('\n\n')
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+}
+
+/** Text as one cell of a Markdown table (or one line of Markdown): HTML escaped, pipes escaped, on one line. */
+export function markdownCell(text: string): string {
+  return escapeHtml(text).replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+}
+
+/** A table in Markdown: its title in bold (when it has one), then the table. */
+export function markdownTable(table: Table): string[] {
+  const row = (cells: string[]): string => `| ${cells.map(c => (c === '' ? ' ' : markdownCell(c))).join(' | ')} |`
+  const title = table.title ? [`**${markdownCell(table.title)}**`, ''] : []
+  return [...title, row(table.header), `|${table.header.map(() => '---').join('|')}|`, ...table.rows.map(row)]
+}

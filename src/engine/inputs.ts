@@ -48,6 +48,8 @@ export interface Inputs {
   compareStartup: boolean
   /** How much slower than compare-to's `ktx --version` may be, in percent. */
   maxStartupRegression: number
+  /** This run's name in a matrix summary ('' for the one its platform, Node and package manager give). */
+  cell: string
 }
 
 export const INSTALL_MODES = ['project', 'global', 'npx'] as const
@@ -111,5 +113,6 @@ export const DEFAULTS = {
   'fail-on-version-not-greater': 'true',
   'startup-budget-ms': '',
   'compare-startup': 'false',
-  'max-startup-regression': '25%'
+  'max-startup-regression': '25%',
+  cell: ''
 } as const

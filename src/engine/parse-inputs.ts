@@ -193,6 +193,19 @@ function startupRegression(read: InputReader): number {
   throw new InputError('max-startup-regression', `Invalid max-startup-regression: "${text}". Expected a percent, e.g. 25%.`)
 }
 
+/** Characters a cell name may hold: it heads a column and is one item of summarize's comma list `failed-cells`. */
+export const CELL_NAME = /^[\w .+/()@:-]{1,60}$/
+
+/** `cell`: a name for summarize's table, or '' for the one the run's platform, Node and package manager give. */
+function cellName(read: InputReader): string {
+  const value = raw(read, 'cell')
+  if (value === '' || CELL_NAME.test(value)) return value
+  throw new InputError(
+    'cell',
+    `Invalid cell: "${value}". Expected at most 60 letters, digits, spaces and . _ + / ( ) @ : - (no commas), e.g. ubuntu-24.04 node22 pnpm, or empty for the default name.`
+  )
+}
+
 /** Parses every input; throws an InputError naming the first bad one. */
 export function parseInputs(read: InputReader): Inputs {
   return {
@@ -222,6 +235,7 @@ export function parseInputs(read: InputReader): Inputs {
     failOnVersionNotGreater: bool(read, 'fail-on-version-not-greater'),
     startupBudgetMs: startupBudget(read),
     compareStartup: bool(read, 'compare-startup'),
-    maxStartupRegression: startupRegression(read)
+    maxStartupRegression: startupRegression(read),
+    cell: cellName(read)
   }
 }

@@ -3,7 +3,7 @@
 import picomatch from 'picomatch'
 import semver from 'semver'
 import { pythonVersion, type TarballInfo } from './tarball.js'
-import { formatBytes, type SizeLimit } from '../engine/format.js'
+import { formatBytes, type SizeLimit, type Table } from '../engine/format.js'
 
 export interface SizeChange {
   before: number
@@ -214,13 +214,6 @@ export function gateFailures(c: Comparison, gates: CompareGates, limitText: { ma
   return failures
 }
 
-/** A table of a comparison, for the job summary (Markdown) and for ktx-smoke (aligned text). */
-export interface Table {
-  title: string
-  header: string[]
-  rows: string[][]
-}
-
 /** Rows at most per list of paths. */
 const LISTED = 50
 
@@ -278,16 +271,4 @@ export function comparisonTables(c: Comparison): Table[] {
     })
   }
   return tables
-}
-
-/** Tables as plain text with aligned columns (ktx-smoke on a terminal or in a log). */
-export function textTables(tables: Table[]): string {
-  return tables
-    .map(t => {
-      const all = [t.header, ...t.rows]
-      const widths = t.header.map((_, i) => Math.max(...all.map(row => (row[i] ?? '').length)))
-      const line = (row: string[]): string => `  ${row.map((cell, i) => (cell ?? '').padEnd(widths[i])).join('  ')}`.trimEnd()
-      return [t.title, line(t.header), ...t.rows.map(line)].join('\n')
-    })
-    .join('\n\n')
 }

@@ -107,18 +107,22 @@ export async function nodeVersion(node: string): Promise<{ version: string; abi:
   return { version: asked, abi: modules }
 }
 
-/** The Node on PATH (the one ktx will run on) must satisfy the package's `engines.node`. */
-export async function checkNode(tarball: TarballInfo, scope: PhaseScope): Promise<NodeOnPath> {
+/** The Node on PATH: the one ktx will run on. */
+export async function findNode(scope: PhaseScope): Promise<NodeOnPath> {
   const node = await findTool('node', 'Use actions/setup-node before this step.')
   const { version, abi } = await nodeVersion(node)
   scope.note(`node on PATH: ${version} (${node})`)
+  return { path: node, version, abi }
+}
+
+/** The Node on PATH must satisfy the package's `engines.node`. */
+export function checkNode(tarball: TarballInfo, { path: node, version }: NodeOnPath): void {
   const range = tarball.enginesNode
   if (range && !semver.satisfies(version, range, { includePrerelease: true })) {
     throw new SetupError(
       `${tarball.name}@${tarball.version} requires Node ${range} (engines.node), but the Node on PATH is ${version} (${node}). Select a matching Node with actions/setup-node before this step.`
     )
   }
-  return { path: node, version, abi }
 }
 
 /** The package manager on PATH, with a hint on how to get it when it is not there. */

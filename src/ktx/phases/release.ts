@@ -14,7 +14,7 @@ import { HomeWatch } from '../../host/home.js'
 import { bootTicksNow } from '../../host/processes.js'
 import { tagText, tagThisProcess } from '../../host/run-tag.js'
 import { createSandbox, type Sandbox } from '../../host/sandbox.js'
-import { checkNode, findPackageManager, installGlobal, installProject } from '../install.js'
+import { checkNode, findNode, findPackageManager, installGlobal, installProject } from '../install.js'
 import { inspectTarball, resolveTarball, wheelProblem } from '../tarball.js'
 import { placeUv, restoreDownloads } from './downloads.js'
 import { downloadRelease } from './registry.js'
@@ -80,6 +80,11 @@ export const PACKAGE: Phase = {
     ctx.facts.tarball = tarball
     ctx.release = ctx.inputs.tarball ? { kind: 'file', file } : { kind: 'registry', name: tarball.name, version: tarball.version }
     s.note(`tarball: ${file} (${tarball.name}@${tarball.version}, ${tarball.integrity})`)
+    // The tools first, so that a report names its cell (Node, package manager) whatever fails next.
+    const node = await findNode(s)
+    ctx.facts.runner = { nodeVersion: node.version }
+    const manager = await findPackageManager(ctx.inputs.packageManager, s)
+    ctx.facts.runner.managerVersion = manager.version
     expect(semver.valid(tarball.version), `the package's version "${tarball.version}" is not a semver version`)
     const expected = ctx.inputs.expectedVersion
     expect(!expected || tarball.version === expected, `the package is ${tarball.name}@${tarball.version}, but expected-version is ${expected}`)
@@ -87,8 +92,7 @@ export const PACKAGE: Phase = {
     expect(!wheel, wheel ?? '')
     if (tarball.assetManifest) s.note(`bundled wheel ${tarball.assetManifest.wheel?.file}: sha256, bytes and version as assets/python/manifest.json says`)
     if (ctx.inputs.uvBinary) ctx.uvBinary = resolveUvBinary(ctx.inputs.uvBinary, ctx.workspace)
-    const node = await checkNode(tarball, s)
-    const manager = await findPackageManager(ctx.inputs.packageManager, s)
+    checkNode(tarball, node)
     ctx.host = { node: node.path, nodeVersion: node.version, nodeAbi: node.abi, manager: manager.path, managerVersion: manager.version }
     // The last thing the cache service's tokens are needed for before the release runs (post saves).
     await restoreDownloads(ctx, s, node.abi, manager.version)
