@@ -1,11 +1,15 @@
-// `npm run docs`: writes README's inputs and outputs tables from action.yml, between the
-// `<!-- inputs -->` / `<!-- outputs -->` markers, and each failure of Troubleshooting as a real run
-// of the action prints it (scripts/lib/troubleshooting.ts), between `<!-- run: <id> -->` and
-// `<!-- /run -->`. `--check` only says whether README is current; `--tables` leaves the runs alone.
+// `npm run docs`: writes README's inputs and outputs tables from action.yml and summarize/action.yml,
+// between the `<!-- inputs -->` / `<!-- outputs -->` (and `summarize-…`) markers, and each failure
+// of docs/troubleshooting.md as a real run of the action prints it (scripts/lib/troubleshooting.ts),
+// between `<!-- run: <id> -->` and `<!-- /run -->`. `--check` only says whether both files are
+// current; `--tables` leaves the runs alone.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'yaml'
 import { REPO } from './lib/paths.js'
+
+/** Where the failure blocks of the runs are. */
+export const TROUBLESHOOTING = path.join('docs', 'troubleshooting.md')
 
 interface ActionYml {
   inputs: Record<string, { description: string; required?: boolean; default?: string }>
@@ -32,11 +36,15 @@ export function tables(actionYml: string): { inputs: string; outputs: string } {
   return { inputs, outputs }
 }
 
-/** README with both tables replaced; throws when a marker pair is missing. */
-export function withTables(readme: string, actionYml: string): string {
+/**
+ * README with both tables of an action replaced (`inputs` / `outputs`, or with `prefix`
+ * `summarize-inputs` … for summarize/action.yml); throws when a marker pair is missing.
+ */
+export function withTables(readme: string, actionYml: string, prefix = '', file = 'action.yml'): string {
   let text = readme
-  for (const [name, table] of Object.entries(tables(actionYml))) {
-    const start = `<!-- ${name}: generated from action.yml by npm run docs -->`
+  for (const [kind, table] of Object.entries(tables(actionYml))) {
+    const name = `${prefix}${kind}`
+    const start = `<!-- ${name}: generated from ${file} by npm run docs -->`
     const end = `<!-- /${name} -->`
     const from = text.indexOf(start)
     const to = text.indexOf(end)
@@ -46,30 +54,34 @@ export function withTables(readme: string, actionYml: string): string {
   return text
 }
 
-/** The text README shows for run `id` (between `<!-- run: <id> -->` and `<!-- /run -->`), undefined without the marker. */
-export function shownInReadme(readme: string, id: string): string | undefined {
-  return readme.match(new RegExp(`<!-- run: ${id} -->\n\`\`\`text\n([\\s\\S]*?)\n\`\`\`\n<!-- /run -->`))?.[1]
+/** The text docs/troubleshooting.md shows for run `id` (between `<!-- run: <id> -->` and `<!-- /run -->`), undefined without the marker. */
+export function shownIn(doc: string, id: string): string | undefined {
+  return doc.match(new RegExp(`<!-- run: ${id} -->\n\`\`\`text\n([\\s\\S]*?)\n\`\`\`\n<!-- /run -->`))?.[1]
 }
 
-/** README with the text block of every `<!-- run: <id> -->` marker replaced by `shown(id)`; throws on an unknown or unclosed one. */
-export function withRuns(readme: string, shown: Map<string, string>): string {
-  return readme.replace(/<!-- run: ([\w-]+) -->\n[\s\S]*?<!-- \/run -->/g, (_whole, id: string) => {
+/** docs/troubleshooting.md with the text block of every `<!-- run: <id> -->` marker replaced by `shown(id)`; throws on an unknown or unclosed one. */
+export function withRuns(doc: string, shown: Map<string, string>): string {
+  return doc.replace(/<!-- run: ([\w-]+) -->\n[\s\S]*?<!-- \/run -->/g, (_whole, id: string) => {
     const text = shown.get(id)
-    if (text === undefined) throw new Error(`README.md names run ${id}, which scripts/lib/troubleshooting.ts does not have`)
+    if (text === undefined) throw new Error(`${TROUBLESHOOTING} names run ${id}, which scripts/lib/troubleshooting.ts does not have`)
     return `<!-- run: ${id} -->\n\`\`\`text\n${text}\n\`\`\`\n<!-- /run -->`
   })
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.join(REPO, 'scripts', 'docs.ts')) {
   const readmeFile = path.join(REPO, 'README.md')
+  const troubleshootingFile = path.join(REPO, TROUBLESHOOTING)
   const readme = readFileSync(readmeFile, 'utf8')
+  const troubleshooting = readFileSync(troubleshootingFile, 'utf8')
   let updated = withTables(readme, readFileSync(path.join(REPO, 'action.yml'), 'utf8'))
+  updated = withTables(updated, readFileSync(path.join(REPO, 'summarize', 'action.yml'), 'utf8'), 'summarize-', 'summarize/action.yml')
+  let runs = troubleshooting
   if (!process.argv.includes('--tables')) {
     const { CASES, runCase, shownFailure } = await import('./lib/troubleshooting.js')
     const { RUNS } = await import('./lib/runner.js')
-    const named = new Set([...readme.matchAll(/<!-- run: ([\w-]+) -->/g)].map(m => m[1]))
+    const named = new Set([...troubleshooting.matchAll(/<!-- run: ([\w-]+) -->/g)].map(m => m[1]))
     const missing = CASES.filter(c => !named.has(c.id)).map(c => c.id)
-    if (missing.length > 0) throw new Error(`README.md has no <!-- run: … --> marker for ${missing.join(', ')}`)
+    if (missing.length > 0) throw new Error(`${TROUBLESHOOTING} has no <!-- run: … --> marker for ${missing.join(', ')}`)
     const shown = new Map<string, string>()
     // Two at a time (each in a runner layout of its own). What a case prepares (a native build, a
     // minute of blocking work) is done first, so that it does not stall the other case's run.
@@ -83,17 +95,23 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.join(REPO, 'script
     }
     await Promise.all([worker(), worker()])
     rmSync(RUNS, { recursive: true, force: true })
-    updated = withRuns(updated, shown)
+    runs = withRuns(troubleshooting, shown)
   }
-  if (process.argv.includes('--check')) {
-    if (updated !== readme) {
-      const at = [...updated].findIndex((ch, i) => ch !== readme[i])
-      console.error(`README.md differs from what action.yml and the runs give (from: ${JSON.stringify(updated.slice(at, at + 200))}): run npm run docs`)
-      process.exit(1)
+  const files = [
+    { file: readmeFile, before: readme, after: updated },
+    { file: troubleshootingFile, before: troubleshooting, after: runs }
+  ]
+  for (const { file, before, after } of files) {
+    const name = path.relative(REPO, file)
+    if (process.argv.includes('--check')) {
+      if (after !== before) {
+        const at = [...after].findIndex((ch, i) => ch !== before[i])
+        console.error(`${name} differs from what the action.yml files and the runs give (from: ${JSON.stringify(after.slice(at, at + 200))}): run npm run docs`)
+        process.exitCode = 1
+      } else console.log(`${name} matches the action.yml files and the runs`)
+    } else {
+      writeFileSync(file, after)
+      console.log(after === before ? `${name} already current` : `${name} rewritten from the action.yml files and the runs`)
     }
-    console.log('README.md matches action.yml and the runs')
-  } else {
-    writeFileSync(readmeFile, updated)
-    console.log(updated === readme ? 'README.md already current' : 'README.md rewritten from action.yml and the runs')
   }
 }

