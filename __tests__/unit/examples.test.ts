@@ -41,6 +41,8 @@ describe("README's workflows are the examples", () => {
     assert.deepEqual(mixed, [])
   })
 
+  /** A workflow expression, `${{ … }}`, as the YAML holds it. */
+  const gh = (expression: string): string => `\${{ ${expression} }}`
   interface Step {
     id?: string
     uses?: string
@@ -61,9 +63,9 @@ describe("README's workflows are the examples", () => {
       const cells = Object.values(smoke.strategy!.matrix).reduce((n, values) => n * values.length, 1)
       const step = smoke.steps.find(s => s.uses === 'kaelio/ktx-smoke-action@v1')!
       assert.equal(step.id, 'smoke')
-      assert.equal(step.with?.cell, '${{ matrix.os }} node${{ matrix.node }} ${{ matrix.package-manager }}')
+      assert.equal(step.with?.cell, `${gh('matrix.os')} node${gh('matrix.node')} ${gh('matrix.package-manager')}`)
       const upload = smoke.steps.find(s => s.uses?.startsWith('actions/upload-artifact@'))!
-      assert.equal(upload.with?.path, '${{ steps.smoke.outputs.report }}')
+      assert.equal(upload.with?.path, gh('steps.smoke.outputs.report'))
       assert.match(String(upload.with?.name), /^ktx-smoke-/)
       assert.match(String(upload.if), /^always\(\)/, 'a red cell uploads its report too')
       const summarize = jobs.summarize
@@ -81,7 +83,7 @@ describe("README's workflows are the examples", () => {
     const { jobs } = parse(read('examples/release-gate.yml')) as { jobs: Record<string, Job & { outputs?: Record<string, string> }> }
     assert.equal(jobs.publish.needs, 'summarize')
     assert.equal(jobs.publish.if, "needs.summarize.outputs.result == 'passed'")
-    assert.equal(jobs.summarize.outputs?.integrity, '${{ steps.matrix.outputs.tarball-integrity }}')
+    assert.equal(jobs.summarize.outputs?.integrity, gh('steps.matrix.outputs.tarball-integrity'))
     assert.match(read('examples/release-gate.yml'), /SMOKED: \$\{\{ needs\.summarize\.outputs\.integrity \}\}/)
   })
 })
