@@ -86,7 +86,8 @@ function checkAction(action: ActionYml, actionFile: string): void {
 
 /** Whether a step's `uses` names the action of `actionFile` (this repo's root action or its summarize). */
 function usesAction(uses: string | undefined, actionFile: string): boolean {
-  const sub = path.relative(REPO, path.dirname(actionFile)).split(path.sep).join('/')
+  // summarize/action.yml (wherever a copy of it is given) is the summarize action; any other, the root one.
+  const sub = path.basename(path.dirname(actionFile)) === 'summarize' ? 'summarize' : ''
   if (!uses) return false
   return sub === '' ? uses === './' || /^kaelio\/ktx-smoke-action@/.test(uses) : uses === `./${sub}` || uses.startsWith(`kaelio/ktx-smoke-action/${sub}@`)
 }

@@ -59,7 +59,7 @@ describe('validate-actions', () => {
   it("accepts the repo's action.yml and workflows", () => {
     const r = script('validate-actions.ts')
     assert.equal(r.code, 0, r.stderr)
-    assert.match(r.stdout, /valid: action\.yml and \d+ workflow\(s\): .*\.github\/workflows\/test\.yml/)
+    assert.match(r.stdout, /valid: action\.yml, summarize\/action\.yml and \d+ workflow\(s\): .*\.github\/workflows\/test\.yml.*examples\/matrix\.yml/)
   })
 
   it('rejects a misspelt key, an unknown runtime, an undeclared input or output, and a broken needs', () => {
@@ -75,13 +75,24 @@ describe('validate-actions', () => {
     assert.equal(r.code, 1)
     assert.match(r.stderr, /Type '"node26"' is not assignable/)
     assert.match(r.stderr, /runs\.using is node26; GitHub runs JavaScript actions on node24/)
-    assert.match(r.stderr, /input "expected_version" is not declared in action\.yml/)
-    assert.match(r.stderr, /output "ktx-versoin" of step smoke is not declared in action\.yml/)
+    assert.match(r.stderr, /input "expected_version" is not declared in \S*action\.yml \(valid: tarball, package,/)
+    assert.match(r.stderr, /output "ktx-versoin" of step smoke is not declared in \S*action\.yml/)
     assert.match(r.stderr, /job "all-passed" needs job "brokn" which does not exist/)
 
     writeFileSync(path.join(dir, 'action.yml'), action.replace('using: node26', 'using: node24'))
     const misspelt = script('validate-actions.ts', path.join(dir, 'action.yml'), path.join(REPO, '.github', 'workflows', 'test.yml'))
     assert.match(misspelt.stderr, /'"post_if"' does not exist in type 'RunsJavascript'/)
+
+    // The summarize action's steps are held to summarize/action.yml: its required reports, its outputs.
+    const matrix = readFileSync(path.join(REPO, 'examples', 'release-gate.yml'), 'utf8')
+      .replace('reports: reports', 'report: reports')
+      .replace('steps.matrix.outputs.tarball-integrity', 'steps.matrix.outputs.integrity')
+    writeFileSync(path.join(dir, 'release.yml'), matrix)
+    const summarize = script('validate-actions.ts', path.join(REPO, 'action.yml'), path.join(REPO, 'summarize', 'action.yml'), path.join(dir, 'release.yml'))
+    assert.equal(summarize.code, 1)
+    assert.match(summarize.stderr, /job summarize: input "report" is not declared in \S*summarize\/action\.yml \(valid: reports, expected-cells\)/)
+    assert.match(summarize.stderr, /job summarize: required input "reports" is missing/)
+    assert.match(summarize.stderr, /job summarize: output "integrity" of step matrix is not declared in \S*summarize\/action\.yml/)
   })
 })
 
