@@ -162,6 +162,12 @@ describe('summarize: the verdict', () => {
     const one = await cells({ 'a.json': report('a', 'passed', OK) })
     assert.equal(mergeCells(one, [], 1).result, 'passed')
     assert.match(mergeCells(one, [], 2).problems[0].message, /^1 cell report found, 2 expected: a job of the matrix uploaded none/)
+    const pair = await cells({ 'a.json': report('a', 'passed', OK), 'b.json': report('b', 'passed', OK) })
+    assert.match(mergeCells(pair, [], 1).problems[0].message, /^2 cell reports found, 1 expected: the folder holds reports of another run or matrix/)
+    assert.match(
+      matrixText(mergeCells(pair, [], 1)),
+      /^ktx smoke matrix: error: a problem with the reports \(2 cells read\) \(@kaelio\/ktx 0\.12\.0\)\n\nProblems with the reports/
+    )
   })
 
   it("the table: every cell's phases, in the order they ran, – where a cell did not run one; the merged JSON has them all", async () => {

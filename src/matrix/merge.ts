@@ -39,9 +39,13 @@ function phaseOrder(cells: CellReport[]): string[] {
 export function mergeCells(cells: CellReport[], problems: Problem[], expectedCells?: number): MatrixSummary {
   const all = [...problems]
   if (expectedCells !== undefined && cells.length !== expectedCells) {
+    const found = `${cells.length} cell report${cells.length === 1 ? '' : 's'} found, ${expectedCells} expected`
     all.push({
       file: '(expected-cells)',
-      message: `${cells.length} cell report${cells.length === 1 ? '' : 's'} found, ${expectedCells} expected: a job of the matrix uploaded none (it failed or was cancelled before the smoke), or the download missed some`
+      message:
+        cells.length < expectedCells
+          ? `${found}: a job of the matrix uploaded none (it failed or was cancelled before the smoke), or the download missed some`
+          : `${found}: the folder holds reports of another run or matrix, or expected-cells is not the matrix's size`
     })
   }
   const integrities = new Map<string, CellReport[]>()

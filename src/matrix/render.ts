@@ -56,8 +56,8 @@ export function verdictWords(summary: MatrixSummary): string {
   const n = summary.cells.length
   const cells = `${n} cell${n === 1 ? '' : 's'}`
   if (summary.result === 'passed') return `passed in ${cells}`
-  if (summary.problems.length > 0)
-    return `error: ${summary.problems.length === 1 ? 'a report' : `${summary.problems.length} reports`} could not be used (${cells} read)`
+  const problems = summary.problems.length
+  if (problems > 0) return `error: ${problems === 1 ? 'a problem' : `${problems} problems`} with the reports (${cells} read)`
   const verb = summary.result === 'failed' ? 'failed' : 'not judged'
   return `${verb} in ${summary.failedCells.length} of ${cells}`
 }
@@ -76,7 +76,7 @@ export function matrixMarkdown(summary: MatrixSummary): string {
   const what = summary.release ? ` · ${markdownCell(summary.release)}` : ''
   const lines = [`## ktx smoke matrix: ${EMOJI[summary.result]} ${markdownCell(verdictWords(summary))}${what}`, '']
   if (summary.problems.length > 0) {
-    lines.push('**Reports that could not be used** (the release was not judged as a whole):', '')
+    lines.push('**Problems with the reports** (the release was not judged as a whole):', '')
     for (const p of summary.problems) lines.push(`- \`${markdownCell(p.file)}\` ${markdownCell(p.message)}`)
     lines.push('')
   }
@@ -106,7 +106,7 @@ function headlineMarkdown(cell: CellReport): string {
 export function matrixText(summary: MatrixSummary): string {
   const lines = [`ktx smoke matrix: ${verdictWords(summary)}${summary.release ? ` (${summary.release})` : ''}`]
   if (summary.problems.length > 0) {
-    lines.push('', 'Reports that could not be used (the release was not judged as a whole):')
+    lines.push('', 'Problems with the reports (the release was not judged as a whole):')
     for (const p of summary.problems) lines.push(`  ! ${p.file} ${p.message}`)
   }
   if (summary.cells.length > 0) {
