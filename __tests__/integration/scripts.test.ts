@@ -68,7 +68,7 @@ describe('validate-actions', () => {
     const workflow = readFileSync(path.join(REPO, '.github', 'workflows', 'test.yml'), 'utf8')
       .replace('expected-version: 0.12.0', 'expected_version: 0.12.0')
       .replace('steps.smoke.outputs.ktx-version', 'steps.smoke.outputs.ktx-versoin')
-      .replace('needs: [ci, smoke, broken]', 'needs: [ci, smoke, brokn]')
+      .replace('needs: [ci, smoke, broken, summarize]', 'needs: [ci, smoke, brokn, summarize]')
     writeFileSync(path.join(dir, 'action.yml'), action)
     writeFileSync(path.join(dir, 'test.yml'), workflow)
     const r = script('validate-actions.ts', path.join(dir, 'action.yml'), path.join(dir, 'test.yml'))
