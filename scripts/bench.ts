@@ -173,10 +173,12 @@ async function actionRun(
   if (run.outputs.result !== 'passed') throw new Error(`the action failed:\n${run.main.stdout.slice(-3000)}`)
   const report = JSON.parse(readFileSync(run.outputs.report, 'utf8')) as Report
   const commandsMs = report.phases.flatMap(p => p.commands).reduce((sum, c) => sum + c.durationMs, 0)
+  // Read before the run's folders go (the report is in its RUNNER_TEMP).
+  const installMs = phaseMs(run.outputs.report)('install')
   rmSync(path.dirname(run.runnerTemp), { recursive: true, force: true })
   rmSync(home, { recursive: true, force: true })
   return {
-    installMs: phaseMs(run.outputs.report)('install'),
+    installMs,
     wallMs: run.main.durationMs,
     commandsMs,
     overheadMs: run.main.durationMs - commandsMs,
