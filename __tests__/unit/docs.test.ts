@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs'
 import { describe, it } from 'node:test'
 import { withRuns, withTables } from '../../scripts/docs.js'
 import { CASES } from '../../scripts/lib/troubleshooting.js'
+import { parse } from 'yaml'
+import { SUMMARIZE_OUTPUTS } from '../../src/action/summarize.js'
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 const actionYml = readFileSync(new URL('../../action.yml', import.meta.url), 'utf8')
@@ -13,6 +15,10 @@ describe('README and action.yml', () => {
   it('README inputs and outputs tables are the ones action.yml and summarize/action.yml generate (npm run docs)', () => {
     assert.equal(withTables(readme, actionYml), readme)
     assert.equal(withTables(readme, summarizeYml, 'summarize-', 'summarize/action.yml'), readme)
+  })
+
+  it('summarize/action.yml declares the outputs the summarize step sets, and no others', () => {
+    assert.deepEqual(Object.keys((parse(summarizeYml) as { outputs: object }).outputs), [...SUMMARIZE_OUTPUTS])
   })
 
   it('a changed description, default or new output shows up as a difference', () => {

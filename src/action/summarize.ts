@@ -3,20 +3,14 @@
 // release; the reports are data from such runs, read as such (matrix/reports.ts).
 import path from 'node:path'
 import { tempParent } from '../host/sandbox.js'
-import { mergeCells, mergedReport } from '../matrix/merge.js'
+import { mergeCells, mergedReport, parseExpectedCells } from '../matrix/merge.js'
 import { cellHeadline, matrixMarkdown, matrixText, verdictWords } from '../matrix/render.js'
 import { readReports } from '../matrix/reports.js'
 import { writeFileSync } from 'node:fs'
 import type { ActionIO } from './commands.js'
 
+/** The outputs the step sets, as summarize/action.yml declares them (docs.test.ts holds the two together). */
 export const SUMMARIZE_OUTPUTS = ['result', 'cells', 'failed-cells', 'tarball-integrity', 'report'] as const
-
-/** `expected-cells`: empty, or a whole number of at least one. */
-function expectedCells(text: string): number | undefined {
-  if (text === '') return undefined
-  if (/^\d+$/.test(text) && Number(text) >= 1) return Number(text)
-  throw new Error(`Invalid expected-cells: "${text}". Expected a whole number of at least 1 (the matrix's size, e.g. 6), or empty to take the reports found.`)
-}
 
 /** Runs the summarize step; resolves to its exit code (1 unless every cell passed on one tarball). */
 export async function summarizeStep(io: ActionIO): Promise<number> {
@@ -27,10 +21,10 @@ export async function summarizeStep(io: ActionIO): Promise<number> {
     .filter(Boolean)
   let expected: number | undefined
   try {
-    expected = expectedCells(io.getInput('expected-cells'))
+    expected = parseExpectedCells(io.getInput('expected-cells'))
   } catch (error) {
     io.setOutput('result', 'error')
-    io.setFailed((error as Error).message)
+    io.setFailed(`Invalid expected-cells: ${(error as Error).message}`)
     return 1
   }
   if (reports.length === 0) {

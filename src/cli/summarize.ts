@@ -4,7 +4,7 @@
 import { type Command, InvalidArgumentError } from 'commander'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { mergeCells, mergedReport, type MatrixVerdict } from '../matrix/merge.js'
+import { mergeCells, mergedReport, type MatrixVerdict, parseExpectedCells } from '../matrix/merge.js'
 import { readReports } from '../matrix/reports.js'
 import { matrixMarkdown, matrixText } from '../matrix/render.js'
 
@@ -17,10 +17,13 @@ interface SummarizeOptions {
   markdown?: string
 }
 
-/** `--expected-cells`: a whole number of cells, at least one. */
-export function cellCount(value: string): number {
-  if (/^\d+$/.test(value.trim()) && Number(value) >= 1) return Number(value)
-  throw new InvalidArgumentError(`"${value}" is not a number of cells: expected a whole number, at least 1 (the matrix's size, e.g. 6).`)
+/** `--expected-cells`, as commander takes it: a bad value is a usage error that says why. */
+function cellCount(value: string): number | undefined {
+  try {
+    return parseExpectedCells(value)
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message)
+  }
 }
 
 /** Writes `text` to `file`, making its folder; a message when it cannot. */

@@ -21,6 +21,16 @@ export interface MatrixSummary {
   problems: Problem[]
 }
 
+/** `expected-cells` (`--expected-cells`): empty for none, else a whole number of at least one; a message saying so otherwise. */
+export function parseExpectedCells(text: string): number | undefined {
+  const value = text.trim()
+  if (value === '') return undefined
+  if (/^\d+$/.test(value) && Number(value) >= 1) return Number(value)
+  throw new Error(
+    `"${value}" is not a number of cells: expected a whole number of at least 1 (the matrix's size, e.g. 12), or empty to take the reports found.`
+  )
+}
+
 /** The phase names of all cells, in order: each cell's new names go after the last one it shares. */
 function phaseOrder(cells: CellReport[]): string[] {
   const order: string[] = []
