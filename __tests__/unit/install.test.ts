@@ -4,7 +4,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
-import { ktxInvocation, nodeVersion, packageManagerVersion } from '../../src/ktx/install.js'
+import { ktxInvocation } from '../../src/ktx/install.js'
+import { nodeVersion, packageManagerVersion } from '../../src/ktx/tools.js'
 import { nodeBinary } from '../../scripts/lib/node.js'
 
 describe('package manager version', () => {

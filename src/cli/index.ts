@@ -7,7 +7,7 @@ import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync
 import path from 'node:path'
 import { disposeSandbox, stopWhatTheRunStarted } from '../host/cleanup.js'
 import { CACHE_MODES, DEFAULTS, GENERATION_CHOICES, HOME_WRITES_MODES, InputError, PACKAGE_MANAGERS, type Inputs } from '../engine/inputs.js'
-import { parseInputs, parsePassthrough } from '../engine/parse-inputs.js'
+import { parsePassthrough } from '../engine/parse-inputs.js'
 import { phasesFor } from '../ktx/phases/index.js'
 import { ktxAdvice } from '../ktx/remedies.js'
 import { killActiveCommands } from '../host/command.js'
@@ -24,6 +24,7 @@ import { outsideWatch, ownedByTheRun } from '../host/outside.js'
 import { canReexec, ENGINE_VARIABLES, engineEnv } from '../host/env.js'
 import os from 'node:os'
 import { addSummarize } from './summarize.js'
+import { inCliWords, inputErrorInCliWords, inputsOf, type Options } from './options.js'
 
 /** This package's own version: build/cli/package.json beside the bundle, or the repo's (src/cli/ run from source). */
 function ownVersion(): string {
@@ -81,45 +82,6 @@ const program = new Command('ktx-smoke')
   .option('--cell <name>', "this run's column in `ktx-smoke summarize` (default: platform, Node and package manager, e.g. linux-x64 node22 pnpm)")
   .action(smoke)
 
-interface Options {
-  packageManager: string
-  cliGeneration: string
-  expectedVersion?: string
-  features: string
-  daemon: boolean
-  extraCommand: string[]
-  phaseTimeout: string
-  installTimeout: string
-  runtimeInstallTimeout?: string
-  cache: string
-  uvBinary?: string
-  keepSandbox?: boolean
-  json?: boolean
-  reportDir: string
-  report?: string
-  junit?: string
-  verbose?: boolean
-  envPassthrough?: string
-  homeWrites: string
-  package?: string
-  installs: string
-  registryWait: string
-  compareTo?: string
-  maxSizeIncrease?: string
-  failOnRemovedFiles: string
-  failOnNewInstallScripts?: boolean
-  failOnVersionNotGreater: boolean
-  startupBudgetMs?: string
-  compareStartup?: boolean
-  maxStartupRegression: string
-  cell?: string
-}
-
-/** The engine's messages name the action's inputs; here they are the <tarball> argument and options. */
-function inCliWords(text: string): string {
-  return text.replaceAll('Input tarball:', 'The <tarball> argument:').replace(/Input ([a-z-]+):/g, 'Option --$1:')
-}
-
 /** Set in the environment ktx-smoke replaced its own with. */
 const SEALED = 'KTX_SMOKE_SEALED'
 /** What ktx-smoke itself reads from the environment, kept when it drops the rest. */
@@ -155,46 +117,12 @@ function checkReportPath(option: string, file: string | undefined): void {
 }
 
 async function smoke(tarball: string | undefined, options: Options): Promise<void> {
-  const given: Record<string, string> = {
-    tarball: tarball ?? '',
-    package: options.package ?? '',
-    installs: options.installs,
-    'registry-wait': options.registryWait,
-    'package-manager': options.packageManager,
-    'cli-generation': options.cliGeneration,
-    'expected-version': options.expectedVersion ?? '',
-    features: options.features,
-    daemon: String(options.daemon),
-    'phase-timeout': options.phaseTimeout,
-    'install-timeout': options.installTimeout,
-    'runtime-install-timeout': options.runtimeInstallTimeout ?? '',
-    'keep-sandbox': String(Boolean(options.keepSandbox)),
-    cache: options.cache,
-    'uv-binary': options.uvBinary ?? '',
-    'extra-commands': options.extraCommand.join('\n'),
-    'env-passthrough': options.envPassthrough ?? '',
-    'home-writes': options.homeWrites,
-    'compare-to': options.compareTo ?? '',
-    'max-size-increase': options.maxSizeIncrease ?? '',
-    'fail-on-removed-files': options.failOnRemovedFiles,
-    'fail-on-new-install-scripts': String(Boolean(options.failOnNewInstallScripts)),
-    'fail-on-version-not-greater': String(options.failOnVersionNotGreater),
-    'startup-budget-ms': options.startupBudgetMs ?? '',
-    'compare-startup': String(Boolean(options.compareStartup)),
-    'max-startup-regression': options.maxStartupRegression,
-    cell: options.cell ?? ''
-  }
   let inputs: Inputs
   try {
-    inputs = parseInputs(name => given[name] ?? '')
+    inputs = inputsOf(tarball, options)
   } catch (error) {
     if (!(error instanceof InputError)) throw error
-    // The action's wording names inputs; here they are options and the <tarball> argument.
-    const message = error.message
-      .replace(`Invalid ${error.input}`, `Invalid --${error.input}`)
-      .replace('Input required and not supplied: tarball or package. Give tarball, the path', 'Give the <tarball> argument, the path')
-      .replace('or package, a published release', 'or --package, a published release')
-    return program.error(`ktx-smoke: ${message}`, { exitCode: 2 })
+    return program.error(`ktx-smoke: ${inputErrorInCliWords(error)}`, { exitCode: 2 })
   }
 
   // A tarball that is not there, cannot be read or is no npm tarball is a usage error: said before anything runs.

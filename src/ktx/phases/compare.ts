@@ -12,7 +12,7 @@ import { compareReleases, formatChange, gateFailures } from '../compare.js'
 import { installProject } from '../install.js'
 import { notServedYet } from '../served.js'
 import { inspectTarball, resolveTarball, type TarballInfo } from '../tarball.js'
-import { findTool } from '../install.js'
+import { findTool } from '../tools.js'
 import { sandboxOf } from './release.js'
 
 /** An npm spec (`@kaelio/ktx@0.11.9`, `name@latest`), as against a path or a glob. */

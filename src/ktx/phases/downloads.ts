@@ -6,7 +6,7 @@ import { managedUvPath, type RuntimeStatus } from '../generations.js'
 import type { PhaseScope } from '../../engine/scope.js'
 import type { SmokeContext } from '../../engine/context.js'
 import { unwritableTemp } from '../../host/sandbox.js'
-import { findTool, userCacheDir } from '../install.js'
+import { findTool, userCacheDir } from '../tools.js'
 
 /** The managed uv directory of releases that download their own uv (0.12+, contract §5); undefined before. */
 export function managedUvDir(ctx: SmokeContext): { dir: string; why: string } | undefined {

@@ -3,7 +3,7 @@
 import path from 'node:path'
 import { mkdirSync, readdirSync } from 'node:fs'
 import { ExpectationError } from '../../engine/checks.js'
-import { findTool } from '../install.js'
+import { findTool } from '../tools.js'
 import { untilServed } from '../served.js'
 import { installEnv, type PhaseScope } from '../../engine/scope.js'
 import type { SmokeContext } from '../../engine/context.js'
